@@ -1,0 +1,74 @@
+# CI360 → S3 bulk connector. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON      ?= python3
+VENV        := .venv
+VENV_CKV    := .venv-checkov
+PY          := $(VENV)/bin/python
+TERRAFORM   ?= terraform
+TF_DIR      := terraform
+WORKSPACE   ?= dev
+TFVARS      := env/$(WORKSPACE).tfvars
+ZIP         := dist/s3_bulk_upload.zip
+
+.PHONY: help venv test lint-python checkov package plan apply destroy ci360-config fmt lint demo serve smoke bench workspace
+
+help: ## List the targets
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements-dev.txt lambda/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(VENV_CKV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(VENV_CKV)
+	$(VENV_CKV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+venv: $(VENV)/.installed ## Create .venv from the pinned requirements
+
+test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, checkov and the whole pytest suite (offline)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MAKE) --no-print-directory checkov
+	$(PY) -m pytest
+
+checkov: $(VENV_CKV)/.installed ## Security policy checks on terraform/ (0 failed)
+	$(VENV_CKV)/bin/checkov --directory $(TF_DIR) --config-file .checkov.yaml --skip-download --quiet --compact
+
+package: $(VENV)/.installed ## Build dist/s3_bulk_upload.zip (reproducible) for terraform apply
+	$(PY) scripts/build_zip.py --output $(ZIP)
+
+fmt: $(VENV)/.installed ## Format Python and Terraform
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+	$(PY) scripts/terraform_offline.py fmt
+
+lint: $(VENV)/.installed $(VENV_CKV)/.installed ## Offline checks: ruff, terraform fmt + config load, checkov; tflint when installed
+	$(VENV)/bin/ruff check .
+	$(PY) scripts/terraform_offline.py check
+	$(MAKE) --no-print-directory checkov
+	@if command -v tflint >/dev/null 2>&1; then \
+	  tflint --chdir=$(TF_DIR) --init && tflint --chdir=$(TF_DIR) --recursive --config=$(CURDIR)/.tflint.hcl; \
+	else echo "tflint not installed: skipped (the GitHub workflow runs it)"; fi
+
+workspace:
+	@command -v $(TERRAFORM) >/dev/null || { echo "terraform is not installed (see .terraform-version)"; exit 1; }
+	@test -f $(TF_DIR)/$(TFVARS) || { echo "no $(TF_DIR)/$(TFVARS): copy env/dev.tfvars and adjust"; exit 1; }
+	cd $(TF_DIR) && $(TERRAFORM) init -input=false $(if $(wildcard $(TF_DIR)/backend.hcl),-backend-config=backend.hcl,)
+	cd $(TF_DIR) && ($(TERRAFORM) workspace select $(WORKSPACE) 2>/dev/null || $(TERRAFORM) workspace new $(WORKSPACE))
+
+plan: package workspace ## terraform plan for WORKSPACE (default dev)
+	cd $(TF_DIR) && $(TERRAFORM) plan -input=false -var-file=$(TFVARS) -out=$(WORKSPACE).tfplan
+
+apply: package workspace ## terraform apply for WORKSPACE
+	cd $(TF_DIR) && $(TERRAFORM) apply -input=false -var-file=$(TFVARS)
+
+destroy: workspace ## terraform destroy for WORKSPACE
+	cd $(TF_DIR) && $(TERRAFORM) destroy -input=false -var-file=$(TFVARS)
+
+ci360-config: workspace ## Print what CI360's connector screens need (API key included)
+	@cd $(TF_DIR) && $(TERRAFORM) output -raw ci360_setup && echo && \
+	  echo "API key (x-api-key): $$($(TERRAFORM) output -raw ci360_api_key)"

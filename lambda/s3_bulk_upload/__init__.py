@@ -1,0 +1,1 @@
+"""CI360 bulk export → Amazon S3 connector (AWS Lambda)."""

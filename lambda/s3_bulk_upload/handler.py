@@ -1,0 +1,102 @@
+"""Lambda entry point: parse the proxy event, call the connector, shape the answer."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from typing import Any
+
+import boto3
+from botocore.config import Config as BotoConfig
+
+from . import answers
+from .config import Config, load_config
+from .errors import ConnectorError
+from .handoff import is_handoff
+from .logs import request_context, setup_logging
+from .request import parse_proxy_event
+from .service import Connector, Outcome
+
+log = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=4)
+def _s3_client(max_pool_connections: int) -> Any:
+    # Created once per container and reused: connection reuse matters more than anything else here.
+    return boto3.client(
+        "s3",
+        config=BotoConfig(
+            max_pool_connections=max_pool_connections,
+            retries={"mode": "standard", "max_attempts": 5},
+            tcp_keepalive=True,
+            request_checksum_calculation="when_supported",
+        ),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _lambda_client() -> Any:
+    return boto3.client("lambda")
+
+
+def _connector(config: Config) -> Connector:
+    return Connector(config, _s3_client(config.max_concurrency + 2), _lambda_client)
+
+
+def _request_id(event: Any, context: Any) -> str:
+    return str(getattr(context, "aws_request_id", "") or "")
+
+
+def _ok(outcome: Outcome, request_id: str) -> dict[str, Any]:
+    if outcome.accepted:
+        return answers.respond(
+            202, "Accepted", request_id,
+            bucket_name=outcome.bucket, upload_filename=outcome.key, s3_uri=outcome.s3_uri,
+        )
+    extra = {"s3_url": outcome.s3_url} if outcome.s3_url else {}
+    return answers.respond(
+        200, "OK", request_id,
+        bucket_name=outcome.bucket, upload_filename=outcome.key, s3_uri=outcome.s3_uri,
+        bytes=outcome.bytes, header=outcome.header, duplicate=outcome.duplicate, **extra,
+    )
+
+
+def _handle_proxy(event: dict[str, Any], context: Any, request_id: str) -> dict[str, Any]:
+    try:
+        config = load_config(os.environ)
+        setup_logging(config.log_level)
+        request = parse_proxy_event(event)
+        api_request_id = (event.get("requestContext") or {}).get("requestId", "")
+        log.info("request accepted for validation", extra={"api_request_id": api_request_id})
+        answer = _ok(_connector(config).accept(request, context, request_id), request_id)
+    except ConnectorError as error:
+        log.warning("request failed", extra={"status": error.status, "status_code": error.status_code, "reason": error.message})
+        return answers.failure(error, request_id)
+    except Exception:
+        log.exception("unexpected failure")
+        return answers.internal_error(request_id)
+    log.info("request answered", extra={"status_code": answer["statusCode"]})
+    return answer
+
+
+def _handle_handoff(event: dict[str, Any]) -> dict[str, Any]:
+    config = load_config(os.environ)
+    setup_logging(config.log_level)
+    try:
+        outcome = _connector(config).run_handoff(event)
+    except ConnectorError as error:
+        log.error("asynchronous transfer failed", extra={"status": error.status, "reason": error.message})
+        # A fresh exception without cause: Lambda prints this one, and its text is already safe.
+        raise RuntimeError(f"{error.status}: {error.message}") from None
+    return {"status": "OK", "s3_uri": outcome.s3_uri, "bytes": outcome.bytes, "duplicate": outcome.duplicate}
+
+
+def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    request_id = _request_id(event, context)
+    with request_context(request_id):
+        if is_handoff(event):
+            return _handle_handoff(event)
+        if not isinstance(event, dict):
+            event = {}
+        return _handle_proxy(event, context, request_id)

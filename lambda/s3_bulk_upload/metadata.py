@@ -1,0 +1,63 @@
+"""Column names from CI360's metadata file, and the CSV header line built from them (pure)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from .errors import UpstreamError
+
+MAX_METADATA_BYTES = 4 * 1024 * 1024
+
+
+def parse_columns(raw: bytes) -> list[str]:
+    """Detect the form: JSON objects with ``columnName``, JSON strings, or one CSV line."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UpstreamError("metadata file is not UTF-8 text") from None
+    stripped = text.strip()
+    if not stripped:
+        raise UpstreamError("metadata file is empty")
+    if stripped.startswith("["):
+        try:
+            document = json.loads(stripped)
+        except (json.JSONDecodeError, RecursionError):
+            document = None  # a CSV line whose first column starts with '['
+        if document is not None:
+            return _columns_from_json(document)
+    first_line = stripped.splitlines()[0]
+    columns = next(csv.reader([first_line]))
+    if not columns or any(not c for c in columns):
+        raise UpstreamError("metadata file has an empty column name")
+    return columns
+
+
+def _columns_from_json(document: object) -> list[str]:
+    if not isinstance(document, list) or not document:
+        raise UpstreamError("metadata file must be a non-empty JSON array")
+    columns: list[str] = []
+    for item in document:
+        name = item.get("columnName") if isinstance(item, dict) else item
+        if not isinstance(name, str) or not name:
+            raise UpstreamError(
+                "metadata file entries must be column-name strings or objects with columnName"
+            )
+        columns.append(name)
+    return columns
+
+
+def header_line(columns: list[str], terminator: bytes) -> bytes:
+    """CSV-encode the columns (quoted where needed), ending with the data file's line terminator."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=terminator.decode("ascii")).writerow(columns)
+    return buffer.getvalue().encode("utf-8")
+
+
+def line_terminator(first_bytes: bytes) -> bytes:
+    """Terminator of the first line; ``\\n`` when there is none (empty or single unterminated line)."""
+    newline = first_bytes.find(b"\n")
+    if newline > 0 and first_bytes[newline - 1 : newline] == b"\r":
+        return b"\r\n"
+    return b"\n"

@@ -1,0 +1,118 @@
+"""The byte pipeline between source and sink: header in front, optional gzip, exact-size reads.
+
+Everything here works on iterators of chunks, so at most one part is held in memory by the
+stream and nothing touches the disk.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+import zlib
+from collections.abc import Callable, Iterator
+
+from .errors import DeadlineExceeded
+from .metadata import header_line, line_terminator
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_BYTES = 100 * 1024 * 1024
+
+
+def with_header(columns: list[str], data: Iterator[bytes]) -> Iterator[bytes]:
+    """Yield the header line, then the data; the header ends like the data's first line."""
+    seen: list[bytes] = []
+    for chunk in data:
+        seen.append(chunk)
+        if b"\n" in chunk:
+            break
+    first = b"".join(seen)
+    yield header_line(columns, line_terminator(first))
+    if first:
+        yield first
+    yield from data
+
+
+def gzip_chunks(chunks: Iterator[bytes], level: int) -> Iterator[bytes]:
+    """Gzip on the fly; the header's mtime is 0, so equal input gives equal bytes."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    for chunk in chunks:
+        compressed = compressor.compress(chunk)
+        if compressed:
+            yield compressed
+    yield compressor.flush()
+
+
+class Deadline:
+    """Stop before the Lambda timeout: ``remaining_ms`` is ``context.get_remaining_time_in_millis``."""
+
+    def __init__(self, remaining_ms: Callable[[], int] | None, reserve_seconds: float) -> None:
+        self._remaining_ms = remaining_ms
+        self._reserve_ms = reserve_seconds * 1000
+
+    def check(self) -> None:
+        if self._remaining_ms is not None and self._remaining_ms() < self._reserve_ms:
+            raise DeadlineExceeded(
+                "the transfer was stopped before the Lambda timeout and nothing was written; "
+                "raise the function timeout or use delivery_mode=async for exports this large"
+            )
+
+
+class ChunkStream(io.RawIOBase):
+    """A read-only file over chunks whose ``read(n)`` returns exactly n bytes until the end.
+
+    s3transfer treats a short read from a non-seekable stream as a (too small) part, so
+    reads must be filled.
+    """
+
+    def __init__(self, chunks: Iterator[bytes], deadline: Deadline | None = None) -> None:
+        self._chunks = chunks
+        self._deadline = deadline
+        self._pending = b""
+        self._done = False
+        self.bytes_out = 0
+        self._next_progress = PROGRESS_EVERY_BYTES
+        self._started = time.monotonic()
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self._deadline is not None:
+            self._deadline.check()
+        if size is None or size < 0:
+            parts = [self._pending, *self._chunks]
+            self._pending = b""
+            self._done = True
+            return self._count(b"".join(parts))
+        parts, have = [self._pending], len(self._pending)
+        while have < size and not self._done:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                self._done = True
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        data = b"".join(parts)
+        self._pending = data[size:]
+        return self._count(data[:size])
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def _count(self, data: bytes) -> bytes:
+        self.bytes_out += len(data)
+        if self.bytes_out >= self._next_progress:
+            elapsed = time.monotonic() - self._started
+            log.info(
+                "transfer progress",
+                extra={
+                    "bytes_uploaded_to_s3": self.bytes_out,
+                    "mib_per_second": round(self.bytes_out / 1048576 / max(elapsed, 1e-6), 1),
+                },
+            )
+            self._next_progress = (self.bytes_out // PROGRESS_EVERY_BYTES + 1) * PROGRESS_EVERY_BYTES
+        return data

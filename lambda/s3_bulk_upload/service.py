@@ -1,0 +1,206 @@
+"""The connector's work: accept a request, decide sync or async, transfer, describe the result."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import requests
+
+from . import handoff
+from .allowlist import check_source_url, redact_url
+from .config import Config
+from .errors import BadRequest, Conflict
+from .handoff import Plan
+from .keys import build_key, validate_key
+from .metadata import MAX_METADATA_BYTES, parse_columns
+from .pipeline import ChunkStream, Deadline, gzip_chunks, with_header
+from .request import BulkRequest
+from .sink import MIB, OCCURRENCE_ID_KEY, TASK_ID_KEY, S3Sink, part_size_for, transfer_config
+from .source import RetryPolicy, SourceFile, make_session
+
+log = logging.getLogger(__name__)
+
+PRESIGNED_URL_SECONDS = 24 * 3600
+# Time kept back from the Lambda timeout to finish in-flight parts and abort cleanly.
+DEADLINE_RESERVE_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the caller is told: ``accepted`` is a hand-off, otherwise a finished delivery."""
+
+    bucket: str
+    key: str
+    accepted: bool = False
+    bytes: int = 0
+    header: bool = False
+    duplicate: bool = False
+    s3_url: str | None = None
+
+    @property
+    def s3_uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+class Connector:
+    def __init__(
+        self,
+        config: Config,
+        s3_client: Any,
+        lambda_client_factory: Callable[[], Any],
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ) -> None:
+        self._config = config
+        self._s3_client = s3_client
+        self._sink = S3Sink(s3_client, config.bucket)
+        self._lambda_client_factory = lambda_client_factory
+        self._policy = RetryPolicy(config.source_max_retries, config.source_backoff_seconds)
+        self._session = session or make_session(self._policy)
+        self._sleep = sleep
+        self._clock = clock
+
+    # -- accepting a request (API Gateway path) -------------------------------------------------
+
+    def plan(self, request: BulkRequest) -> Plan:
+        """Validate everything that can be checked without fetching: a 400 comes before any download."""
+        include_header = self._config.include_header if request.include_header is None else request.include_header
+        key = build_key(self._config.key_prefix, request, self._clock())
+        check_source_url(request.data_url, self._config.source_host_allowlist, "presignedUrls.dataFile")
+        if include_header:
+            if not request.metadata_url:
+                raise BadRequest("presignedUrls.metadataFile is required when the header row is on")
+            check_source_url(request.metadata_url, self._config.source_host_allowlist, "presignedUrls.metadataFile")
+        return Plan(
+            key=key,
+            data_url=request.data_url,
+            metadata_url=request.metadata_url if include_header else None,
+            include_header=include_header,
+            task_id=request.task_id,
+            occurrence_id=request.occurrence_id,
+        )
+
+    def accept(self, request: BulkRequest, context: Any, request_id: str) -> Outcome:
+        plan = self.plan(request)
+        previous = self.previous_delivery(plan)
+        if previous is not None:
+            return previous
+        if self._goes_async(plan):
+            handoff.send(
+                self._lambda_client_factory(),
+                context.invoked_function_arn,
+                handoff.handoff_event(plan, request_id),
+            )
+            log.info("handed off to an asynchronous run", extra={"key": plan.key})
+            return Outcome(bucket=self._config.bucket, key=plan.key, accepted=True)
+        return self.deliver(plan, Deadline(getattr(context, "get_remaining_time_in_millis", None), DEADLINE_RESERVE_SECONDS))
+
+    def _goes_async(self, plan: Plan) -> bool:
+        mode = self._config.delivery_mode
+        if mode != "auto":
+            return mode == "async"
+        size = self._source(plan.data_url, "data file").probe_size()
+        log.info("data file size probed", extra={"data_bytes": size, "async_threshold_bytes": self._config.async_threshold_bytes})
+        return size is not None and size >= self._config.async_threshold_bytes
+
+    # -- the asynchronous run ----------------------------------------------------------------
+
+    def run_handoff(self, event: dict[str, Any]) -> Outcome:
+        """Transfer a handed-off plan; raises on failure so Lambda's retries and destination apply."""
+        try:
+            plan, accepted_request_id = handoff.parse_handoff(event)
+        except (TypeError, ValueError) as exc:
+            raise BadRequest(f"invalid hand-off event: {exc}") from None
+        log.info("asynchronous run started", extra={"accepted_request_id": accepted_request_id, "key": plan.key})
+        # The event came through Lambda, not API Gateway: check it as if it were new.
+        validate_key(plan.key)
+        check_source_url(plan.data_url, self._config.source_host_allowlist, "dataFile")
+        if plan.include_header:
+            check_source_url(plan.metadata_url or "", self._config.source_host_allowlist, "metadataFile")
+        return self.previous_delivery(plan) or self.deliver(plan, Deadline(None, 0))
+
+    # -- delivering --------------------------------------------------------------------------
+
+    def previous_delivery(self, plan: Plan) -> Outcome | None:
+        """A re-delivery of what the key already holds, or None; Conflict where it may not be replaced."""
+        existing = self._sink.existing(plan.key)
+        if existing is None:
+            return None
+        if plan.occurrence_id and existing.occurrence_id == plan.occurrence_id:
+            log.info("duplicate delivery; nothing transferred", extra={"key": plan.key})
+            return Outcome(
+                bucket=self._config.bucket, key=plan.key, bytes=existing.size,
+                header=plan.include_header, duplicate=True, s3_url=self._presigned(plan.key),
+            )
+        if not self._config.overwrite:
+            raise Conflict(f"s3://{self._config.bucket}/{plan.key} already exists and overwrite is false")
+        return None
+
+    def deliver(self, plan: Plan, deadline: Deadline) -> Outcome:
+        started = time.monotonic()
+        gzip = plan.key.endswith(".gz")
+        log.info(
+            "transfer started",
+            extra={"key": plan.key, "source": redact_url(plan.data_url), "header": plan.include_header, "gzip": gzip},
+        )
+        columns = None
+        if plan.include_header:
+            metadata = self._source(plan.metadata_url or "", "metadata file")
+            columns = parse_columns(metadata.read_all(MAX_METADATA_BYTES))
+        source = self._source(plan.data_url, "data file")
+        source.open()
+        chunks = source.chunks()
+        if columns is not None:
+            chunks = with_header(columns, chunks)
+        if gzip:
+            chunks = gzip_chunks(chunks, self._config.gzip_level)
+        stream = ChunkStream(chunks, deadline)
+        part_size = part_size_for(source.size, self._config.part_size_mib * MIB)
+        self._sink.upload(
+            plan.key,
+            stream,
+            metadata=self._object_metadata(plan),
+            config=transfer_config(part_size, self._config.max_concurrency),
+            create_only=not self._config.overwrite,
+        )
+        seconds = time.monotonic() - started
+        log.info(
+            "transfer finished",
+            extra={
+                "key": plan.key,
+                "data_bytes": source.bytes_read,
+                "object_bytes": stream.bytes_out,
+                "columns": len(columns) if columns is not None else 0,
+                "resumes": source.resumes,
+                "part_size": part_size,
+                "seconds": round(seconds, 3),
+                "mib_per_second": round(source.bytes_read / MIB / max(seconds, 1e-6), 1),
+            },
+        )
+        return Outcome(
+            bucket=self._config.bucket, key=plan.key, bytes=stream.bytes_out,
+            header=plan.include_header, s3_url=self._presigned(plan.key),
+        )
+
+    def _source(self, url: str, label: str) -> SourceFile:
+        return SourceFile(self._session, url, label, self._policy, sleep=self._sleep)
+
+    @staticmethod
+    def _object_metadata(plan: Plan) -> dict[str, str]:
+        metadata = {}
+        if plan.task_id:
+            metadata[TASK_ID_KEY] = plan.task_id
+        if plan.occurrence_id:
+            metadata[OCCURRENCE_ID_KEY] = plan.occurrence_id
+        return metadata
+
+    def _presigned(self, key: str) -> str | None:
+        if not self._config.return_presigned_url:
+            return None
+        return self._sink.presigned_get(key, PRESIGNED_URL_SECONDS)

@@ -1,0 +1,141 @@
+"""Writing the export to S3 with boto3's managed transfer (multipart, concurrency, checksums)."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .errors import Conflict, DestinationError
+
+MIB = 1024 * 1024
+MAX_PARTS = 10_000
+TASK_ID_KEY = "ci360-task-id"
+OCCURRENCE_ID_KEY = "ci360-occurrence-id"
+_CONDITIONAL_EVENTS = (
+    "before-parameter-build.s3.PutObject",
+    "before-parameter-build.s3.CompleteMultipartUpload",
+)
+
+
+@dataclass(frozen=True)
+class ExistingObject:
+    size: int
+    occurrence_id: str
+
+
+def content_type_for(key: str) -> str:
+    if key.endswith(".gz"):
+        return "application/gzip"
+    if key.endswith(".csv"):
+        return "text/csv"
+    return "application/octet-stream"
+
+
+def part_size_for(expected_bytes: int | None, preferred: int) -> int:
+    """The preferred part size, grown (in whole MiB) when the export would need >10,000 parts."""
+    if not expected_bytes:
+        return preferred
+    needed = math.ceil(expected_bytes / (MAX_PARTS - 1) / MIB) * MIB
+    return max(preferred, needed)
+
+
+def transfer_config(part_size: int, concurrency: int) -> TransferConfig:
+    config = TransferConfig(
+        multipart_threshold=part_size,
+        multipart_chunksize=part_size,
+        max_concurrency=concurrency,
+        use_threads=True,
+    )
+    # Parts read from a stream are held in memory until uploaded: this bounds peak memory to
+    # about (concurrency + 1) parts.
+    config.max_in_memory_upload_chunks = concurrency + 1
+    return config
+
+
+def _if_none_match(params: dict[str, Any], **_: Any) -> None:
+    params["IfNoneMatch"] = "*"
+
+
+@contextlib.contextmanager
+def _create_only(client: Any) -> Iterator[None]:
+    """Make the write conditional: s3transfer's ExtraArgs cannot carry IfNoneMatch."""
+    events = client.meta.events
+    for name in _CONDITIONAL_EVENTS:
+        events.register(name, _if_none_match, unique_id=f"ci360-if-none-match-{name}")
+    try:
+        yield
+    finally:
+        for name in _CONDITIONAL_EVENTS:
+            events.unregister(name, unique_id=f"ci360-if-none-match-{name}")
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+class S3Sink:
+    def __init__(self, client: Any, bucket: str) -> None:
+        self._client = client
+        self.bucket = bucket
+
+    def existing(self, key: str) -> ExistingObject | None:
+        try:
+            head = self._client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            code = _error_code(exc)
+            if code in ("404", "NoSuchKey", "NotFound"):
+                return None
+            if code in ("403", "AccessDenied", "Forbidden"):
+                raise DestinationError(
+                    f"access denied reading s3://{self.bucket}/{key}: the function role needs "
+                    "s3:GetObject on the prefix and s3:ListBucket on the bucket"
+                ) from None
+            raise DestinationError(f"could not check s3://{self.bucket}/{key}: {code}") from None
+        except BotoCoreError as exc:
+            raise DestinationError(f"could not reach S3 ({type(exc).__name__})") from None
+        return ExistingObject(
+            size=int(head.get("ContentLength", 0)),
+            occurrence_id=head.get("Metadata", {}).get(OCCURRENCE_ID_KEY, ""),
+        )
+
+    def upload(
+        self,
+        key: str,
+        stream: BinaryIO,
+        *,
+        metadata: dict[str, str],
+        config: TransferConfig,
+        create_only: bool,
+    ) -> None:
+        """Upload the stream; on any failure s3transfer aborts its multipart upload."""
+        extra_args = {
+            "ContentType": content_type_for(key),
+            "Metadata": metadata,
+            "ChecksumAlgorithm": "CRC32",
+        }
+        guard = _create_only(self._client) if create_only else contextlib.nullcontext()
+        try:
+            with guard:
+                self._client.upload_fileobj(stream, self.bucket, key, ExtraArgs=extra_args, Config=config)
+        except ClientError as exc:
+            code = _error_code(exc)
+            if code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+                raise Conflict(f"s3://{self.bucket}/{key} already exists and overwrite is false") from None
+            if code in ("AccessDenied", "403"):
+                raise DestinationError(
+                    f"access denied writing s3://{self.bucket}/{key}: check the function role and bucket key policy"
+                ) from None
+            raise DestinationError(f"S3 rejected the upload to s3://{self.bucket}/{key}: {code}") from None
+        except BotoCoreError as exc:
+            raise DestinationError(f"upload to S3 failed ({type(exc).__name__})") from None
+
+    def presigned_get(self, key: str, seconds: int) -> str:
+        return self._client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=seconds
+        )

@@ -1,0 +1,214 @@
+"""Read a CI360 staging file from its pre-signed URL: retries, resume with Range, length check.
+
+Pre-signed URLs are bearer credentials: no message raised or logged here holds the query string,
+and exceptions from requests (whose text does) are replaced, not chained.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from .errors import UpstreamError
+
+log = logging.getLogger(__name__)
+
+READ_SIZE = 1024 * 1024
+_RETRY_STATUSES = (429, 500, 502, 503, 504)
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+# Failures of an open body: the connection dropped, timed out or ended early.
+_STREAM_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int = 5
+    backoff_seconds: float = 1.0
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+
+    def backoff(self, attempt: int) -> float:
+        return min(self.backoff_seconds * (2 ** (attempt - 1)), 30.0)
+
+
+def make_session(policy: RetryPolicy) -> requests.Session:
+    """A session whose adapter retries connection errors and 429/5xx answers with backoff."""
+    retry = Retry(
+        total=policy.max_retries,
+        connect=policy.max_retries,
+        read=policy.max_retries,
+        status=policy.max_retries,
+        backoff_factor=policy.backoff_seconds,
+        backoff_max=30.0,
+        status_forcelist=_RETRY_STATUSES,
+        allowed_methods=frozenset({"GET"}),
+        raise_on_status=False,
+        respect_retry_after_header=True,
+    )
+    session = requests.Session()
+    # No proxies or .netrc from the environment: the URL alone decides where the bytes come from.
+    session.trust_env = False
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=2, pool_maxsize=2)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers.update({"Accept-Encoding": "identity", "User-Agent": "ci360-s3-bulk-upload"})
+    return session
+
+
+class _ShortRead(Exception):
+    """The body ended before Content-Length bytes arrived."""
+
+
+class SourceFile:
+    def __init__(
+        self,
+        session: requests.Session,
+        url: str,
+        label: str,
+        policy: RetryPolicy,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._session = session
+        self._url = url
+        self._label = label
+        self._host = urlsplit(url).hostname or "?"
+        self._policy = policy
+        self._sleep = sleep
+        self.bytes_read = 0
+        self.size: int | None = None
+        self.resumes = 0
+        self._response: requests.Response | None = None
+
+    def _get(self, start: int, range_header: str | None = None) -> requests.Response:
+        headers = {}
+        if range_header or start:
+            headers["Range"] = range_header or f"bytes={start}-"
+        try:
+            response = self._session.get(
+                self._url,
+                headers=headers,
+                stream=True,
+                timeout=(self._policy.connect_timeout, self._policy.read_timeout),
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            raise UpstreamError(
+                f"{self._label}: could not fetch from {self._host} ({type(exc).__name__}) "
+                f"after {self._policy.max_retries} retries"
+            ) from None
+        if response.status_code in (200, 206):
+            return response
+        response.close()
+        raise UpstreamError(self._status_message(response.status_code))
+
+    def _status_message(self, status: int) -> str:
+        if status == 403:
+            return (
+                f"{self._label}: {self._host} answered 403 Forbidden "
+                "(the pre-signed URL has expired or is not valid)"
+            )
+        if status == 404:
+            return f"{self._label}: {self._host} answered 404 Not Found"
+        if status in _RETRY_STATUSES:
+            return f"{self._label}: {self._host} answered HTTP {status} after {self._policy.max_retries} retries"
+        return f"{self._label}: {self._host} answered HTTP {status}"
+
+    @staticmethod
+    def _total_length(response: requests.Response) -> int | None:
+        if response.status_code == 206:
+            match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
+            if match and match.group(3) != "*":
+                return int(match.group(3))
+            return None
+        length = response.headers.get("Content-Length")
+        return int(length) if length and length.isdigit() else None
+
+    def probe_size(self) -> int | None:
+        """Size from a one-byte ranged GET (a URL signed for GET rejects HEAD)."""
+        response = self._get(0, range_header="bytes=0-0")
+        try:
+            return self._total_length(response)
+        finally:
+            response.close()
+
+    def _open_at(self, position: int) -> requests.Response:
+        response = self._get(position)
+        if response.status_code == 206:
+            match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
+            if not match or int(match.group(1)) != position:
+                response.close()
+                raise UpstreamError(f"{self._label}: {self._host} answered a range that was not asked for")
+        if self.size is None and position == 0:
+            self.size = self._total_length(response)
+        return response
+
+    def _body(self, response: requests.Response, position: int) -> Iterator[bytes]:
+        """The body from ``position`` on; bytes before it are dropped when Range was ignored."""
+        skip = position if response.status_code == 200 else 0
+        while True:
+            chunk = response.raw.read(READ_SIZE, decode_content=False)
+            if not chunk:
+                return
+            if skip:
+                dropped = min(skip, len(chunk))
+                skip -= dropped
+                chunk = chunk[dropped:]
+                if not chunk:
+                    continue
+            yield chunk
+
+    def open(self) -> None:
+        """Start the download, so a 403 or 404 fails before anything is written and ``size`` is known."""
+        if self._response is None:
+            self._response = self._open_at(0)
+
+    def chunks(self) -> Iterator[bytes]:
+        """Yield the whole file; raise UpstreamError when it cannot be read completely."""
+        self.open()
+        response, self._response = self._response, None
+        assert response is not None
+        while True:
+            try:
+                for chunk in self._body(response, self.bytes_read):
+                    self.bytes_read += len(chunk)
+                    if self.size is not None and self.bytes_read > self.size:
+                        raise UpstreamError(f"{self._label}: {self._host} sent more bytes than Content-Length")
+                    yield chunk
+                if self.size is not None and self.bytes_read != self.size:
+                    raise _ShortRead()
+                return
+            except (_ShortRead, *_STREAM_ERRORS) as exc:
+                error = type(exc).__name__
+            finally:
+                response.close()
+            if self.resumes >= self._policy.max_retries:
+                raise UpstreamError(
+                    f"{self._label}: transfer from {self._host} stopped at byte {self.bytes_read} "
+                    f"of {self.size if self.size is not None else 'unknown'} "
+                    f"after {self.resumes} resumes ({error})"
+                )
+            self.resumes += 1
+            log.warning(
+                "source interrupted; resuming",
+                extra={"file": self._label, "at_byte": self.bytes_read, "attempt": self.resumes, "error": error},
+            )
+            self._sleep(self._policy.backoff(self.resumes))
+            response = self._open_at(self.bytes_read)
+
+    def read_all(self, limit: int) -> bytes:
+        """A small file (the metadata) whole, refusing anything larger than ``limit``."""
+        parts: list[bytes] = []
+        for chunk in self.chunks():
+            parts.append(chunk)
+            if self.bytes_read > limit:
+                raise UpstreamError(f"{self._label} is larger than {limit} bytes")
+        return b"".join(parts)
