@@ -11,7 +11,6 @@ from typing import Any
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
-
 from staging_server import StagingServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -75,7 +74,9 @@ def staging() -> Iterator[StagingServer]:
     server.stop()
 
 
-def bulk_request(data_url: str, metadata_url: str | None, s3_filename: str = "exports/churn.csv", **extra: Any) -> dict[str, Any]:
+def bulk_request(
+    data_url: str, metadata_url: str | None, s3_filename: str = "exports/churn.csv", **extra: Any
+) -> dict[str, Any]:
     document = json.loads(fixture_bytes("ci360_bulk_request.json"))
     document["presignedUrls"] = {"dataFile": data_url}
     if metadata_url is not None:

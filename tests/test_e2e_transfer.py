@@ -76,3 +76,68 @@ def test_resumes_with_range_after_a_dropped_connection(s3, bucket, staging, monk
     assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == data
     ranges = [r["range"] for r in staging.gets("/data.csv")]
     assert ranges == ["", "bytes=1000000-", "bytes=2000000-"]
+
+
+def test_resume_skips_bytes_when_the_server_ignores_range(s3, bucket, staging, monkeypatch):
+    monkeypatch.setenv("delivery_mode", "sync")
+    data = b"row,with,some,values\n" * 100_000
+    meta = staging.put("/meta.json", b'["a","b","c","d"]')
+    url = staging.put("/data.csv", data, Behaviour(drop_after=700_001, drop_times=1, honour_range=False))
+    response = run(bulk_request(url, meta))
+    assert response["statusCode"] == 200, response["body"]
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == b"a,b,c,d\n" + data
+    assert [r["range"] for r in staging.gets("/data.csv")] == ["", "bytes=700001-"]
+
+
+def test_transient_5xx_is_retried(s3, bucket, staging, monkeypatch):
+    monkeypatch.setenv("delivery_mode", "sync")
+    url = staging.put("/data.csv", DATA, Behaviour(status=503, status_times=2))
+    response = run(bulk_request(url, staging.put("/meta.csv", HEADER)))
+    assert response["statusCode"] == 200, response["body"]
+    assert len(staging.gets("/data.csv")) == 3
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + DATA
+
+
+def test_empty_data_file_gives_header_with_lf(s3, bucket, staging):
+    response = run(bulk_request(staging.put("/data.csv", b""), staging.put("/meta.csv", HEADER)))
+    assert response["statusCode"] == 200, response["body"]
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER
+    assert answer(response)["bytes"] == len(HEADER)
+
+
+def test_header_off_by_send_parameter_writes_rows_only_and_needs_no_metadata(s3, bucket, staging):
+    request = bulk_request(staging.put("/data.csv", DATA), None, send_parameters={"include_header": "false"})
+    response = run(request)
+    assert response["statusCode"] == 200, response["body"]
+    assert answer(response)["header"] is False
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == DATA
+
+
+def test_object_key_uses_prefix_and_placeholders(s3, bucket, staging, monkeypatch):
+    monkeypatch.setenv("s3_key_prefix", "ci360/")
+    request = bulk_request(
+        staging.put("/data.csv", DATA),
+        staging.put("/meta.csv", HEADER),
+        s3_filename="{taskName}/{taskId}/{occurrenceId}_{date}.csv",
+    )
+    body = answer(run(request))
+    key = body["upload_filename"]
+    assert key.startswith(f"ci360/Weekly_churn_audience_EMEA_/{request['taskId']}/{request['occurrenceId']}_20")
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == HEADER + DATA
+
+
+def test_return_presigned_url_adds_a_get_url_of_the_object(s3, bucket, staging, monkeypatch):
+    monkeypatch.setenv("return_presigned_url", "true")
+    body = answer(run(bulk_request(staging.put("/data.csv", DATA), staging.put("/meta.csv", HEADER))))
+    assert body["s3_url"].split("?")[0].endswith(f"/{bucket}/exports/churn.csv")
+    assert "X-Amz-Expires=86400" in body["s3_url"]
+
+
+def test_many_drops_that_each_make_progress_still_land(s3, bucket, staging, monkeypatch):
+    monkeypatch.setenv("source_max_retries", "1")
+    monkeypatch.setenv("delivery_mode", "sync")
+    data = b"x" * (7 * 1024 * 1024)
+    url = staging.put("/d.csv", data, Behaviour(drop_after=2 * 1024 * 1024))
+    response = run(bulk_request(url, staging.put("/m.csv", b"x")))
+    assert response["statusCode"] == 200, response["body"]
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == b"x\n" + data

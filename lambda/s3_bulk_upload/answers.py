@@ -24,6 +24,8 @@ def failure(error: ConnectorError, request_id: str) -> dict[str, Any]:
 
 def internal_error(request_id: str) -> dict[str, Any]:
     return respond(
-        500, "Error", request_id,
+        500,
+        "Error",
+        request_id,
         message=f"internal error; the function's logs hold the details under request id {request_id}",
     )

@@ -99,14 +99,10 @@ def load_config(env: Mapping[str, str]) -> Config:
             "async_threshold_bytes", env.get("async_threshold_bytes", "536870912"), 0, 5 * 1024**4
         ),
         gzip_level=_int("gzip_level", env.get("gzip_level", "6"), 1, 9),
-        return_presigned_url=parse_bool(
-            "return_presigned_url", env.get("return_presigned_url", "false")
-        ),
+        return_presigned_url=parse_bool("return_presigned_url", env.get("return_presigned_url", "false")),
         log_level=log_level,
         part_size_mib=_int("part_size_mib", env.get("part_size_mib", "16"), 5, 512),
         max_concurrency=_int("max_concurrency", env.get("max_concurrency", "8"), 1, 64),
         source_max_retries=_int("source_max_retries", env.get("source_max_retries", "5"), 0, 20),
-        source_backoff_seconds=_float(
-            "source_backoff_seconds", env.get("source_backoff_seconds", "1.0"), 0.0, 60.0
-        ),
+        source_backoff_seconds=_float("source_backoff_seconds", env.get("source_backoff_seconds", "1.0"), 0.0, 60.0),
     )

@@ -31,6 +31,7 @@ def _s3_client(max_pool_connections: int) -> Any:
             retries={"mode": "standard", "max_attempts": 5},
             tcp_keepalive=True,
             request_checksum_calculation="when_supported",
+            signature_version="s3v4",
         ),
     )
 
@@ -51,14 +52,25 @@ def _request_id(event: Any, context: Any) -> str:
 def _ok(outcome: Outcome, request_id: str) -> dict[str, Any]:
     if outcome.accepted:
         return answers.respond(
-            202, "Accepted", request_id,
-            bucket_name=outcome.bucket, upload_filename=outcome.key, s3_uri=outcome.s3_uri,
+            202,
+            "Accepted",
+            request_id,
+            bucket_name=outcome.bucket,
+            upload_filename=outcome.key,
+            s3_uri=outcome.s3_uri,
         )
     extra = {"s3_url": outcome.s3_url} if outcome.s3_url else {}
     return answers.respond(
-        200, "OK", request_id,
-        bucket_name=outcome.bucket, upload_filename=outcome.key, s3_uri=outcome.s3_uri,
-        bytes=outcome.bytes, header=outcome.header, duplicate=outcome.duplicate, **extra,
+        200,
+        "OK",
+        request_id,
+        bucket_name=outcome.bucket,
+        upload_filename=outcome.key,
+        s3_uri=outcome.s3_uri,
+        bytes=outcome.bytes,
+        header=outcome.header,
+        duplicate=outcome.duplicate,
+        **extra,
     )
 
 
@@ -71,7 +83,9 @@ def _handle_proxy(event: dict[str, Any], context: Any, request_id: str) -> dict[
         log.info("request accepted for validation", extra={"api_request_id": api_request_id})
         answer = _ok(_connector(config).accept(request, context, request_id), request_id)
     except ConnectorError as error:
-        log.warning("request failed", extra={"status": error.status, "status_code": error.status_code, "reason": error.message})
+        log.warning(
+            "request failed", extra={"status": error.status, "status_code": error.status_code, "reason": error.message}
+        )
         return answers.failure(error, request_id)
     except Exception:
         log.exception("unexpected failure")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .errors import BadRequest
 from .request import BulkRequest
@@ -21,7 +21,7 @@ def safe_task_name(name: str) -> str:
 
 
 def placeholder_values(request: BulkRequest, now: datetime) -> dict[str, str]:
-    utc = now.astimezone(timezone.utc)
+    utc = now.astimezone(UTC)
     return {
         "date": utc.strftime("%Y-%m-%d"),
         "datetime": utc.strftime("%Y%m%dT%H%M%SZ"),

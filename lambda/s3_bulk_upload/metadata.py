@@ -20,11 +20,11 @@ def parse_columns(raw: bytes) -> list[str]:
     stripped = text.strip()
     if not stripped:
         raise UpstreamError("metadata file is empty")
-    if stripped.startswith("["):
+    if stripped[0] in "[{":
         try:
             document = json.loads(stripped)
         except (json.JSONDecodeError, RecursionError):
-            document = None  # a CSV line whose first column starts with '['
+            document = None  # a CSV line whose first column starts with '[' or '{'
         if document is not None:
             return _columns_from_json(document)
     first_line = stripped.splitlines()[0]
@@ -41,9 +41,7 @@ def _columns_from_json(document: object) -> list[str]:
     for item in document:
         name = item.get("columnName") if isinstance(item, dict) else item
         if not isinstance(name, str) or not name:
-            raise UpstreamError(
-                "metadata file entries must be column-name strings or objects with columnName"
-            )
+            raise UpstreamError("metadata file entries must be column-name strings or objects with columnName")
         columns.append(name)
     return columns
 

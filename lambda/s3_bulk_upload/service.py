@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -53,9 +53,10 @@ class Connector:
         config: Config,
         s3_client: Any,
         lambda_client_factory: Callable[[], Any],
+        *,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._config = config
         self._s3_client = s3_client
@@ -99,14 +100,19 @@ class Connector:
             )
             log.info("handed off to an asynchronous run", extra={"key": plan.key})
             return Outcome(bucket=self._config.bucket, key=plan.key, accepted=True)
-        return self.deliver(plan, Deadline(getattr(context, "get_remaining_time_in_millis", None), DEADLINE_RESERVE_SECONDS))
+        return self.deliver(
+            plan, Deadline(getattr(context, "get_remaining_time_in_millis", None), DEADLINE_RESERVE_SECONDS)
+        )
 
     def _goes_async(self, plan: Plan) -> bool:
         mode = self._config.delivery_mode
         if mode != "auto":
             return mode == "async"
         size = self._source(plan.data_url, "data file").probe_size()
-        log.info("data file size probed", extra={"data_bytes": size, "async_threshold_bytes": self._config.async_threshold_bytes})
+        log.info(
+            "data file size probed",
+            extra={"data_bytes": size, "async_threshold_bytes": self._config.async_threshold_bytes},
+        )
         return size is not None and size >= self._config.async_threshold_bytes
 
     # -- the asynchronous run ----------------------------------------------------------------
@@ -135,8 +141,12 @@ class Connector:
         if plan.occurrence_id and existing.occurrence_id == plan.occurrence_id:
             log.info("duplicate delivery; nothing transferred", extra={"key": plan.key})
             return Outcome(
-                bucket=self._config.bucket, key=plan.key, bytes=existing.size,
-                header=plan.include_header, duplicate=True, s3_url=self._presigned(plan.key),
+                bucket=self._config.bucket,
+                key=plan.key,
+                bytes=existing.size,
+                header=plan.include_header,
+                duplicate=True,
+                s3_url=self._presigned(plan.key),
             )
         if not self._config.overwrite:
             raise Conflict(f"s3://{self._config.bucket}/{plan.key} already exists and overwrite is false")
@@ -184,8 +194,11 @@ class Connector:
             },
         )
         return Outcome(
-            bucket=self._config.bucket, key=plan.key, bytes=stream.bytes_out,
-            header=plan.include_header, s3_url=self._presigned(plan.key),
+            bucket=self._config.bucket,
+            key=plan.key,
+            bytes=stream.bytes_out,
+            header=plan.include_header,
+            s3_url=self._presigned(plan.key),
         )
 
     def _source(self, url: str, label: str) -> SourceFile:

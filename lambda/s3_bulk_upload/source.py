@@ -113,8 +113,7 @@ class SourceFile:
     def _status_message(self, status: int) -> str:
         if status == 403:
             return (
-                f"{self._label}: {self._host} answered 403 Forbidden "
-                "(the pre-signed URL has expired or is not valid)"
+                f"{self._label}: {self._host} answered 403 Forbidden (the pre-signed URL has expired or is not valid)"
             )
         if status == 404:
             return f"{self._label}: {self._host} answered 404 Not Found"
@@ -172,11 +171,17 @@ class SourceFile:
             self._response = self._open_at(0)
 
     def chunks(self) -> Iterator[bytes]:
-        """Yield the whole file; raise UpstreamError when it cannot be read completely."""
+        """Yield the whole file; raise UpstreamError when it cannot be read completely.
+
+        The retry budget counts interruptions in a row: a resume that moved at least a read's
+        worth of bytes forward earns it back, so a long export over a flaky link still lands.
+        """
         self.open()
         response, self._response = self._response, None
         assert response is not None
+        failures_in_a_row = 0
         while True:
+            resumed_at = self.bytes_read
             try:
                 for chunk in self._body(response, self.bytes_read):
                     self.bytes_read += len(chunk)
@@ -190,18 +195,19 @@ class SourceFile:
                 error = type(exc).__name__
             finally:
                 response.close()
-            if self.resumes >= self._policy.max_retries:
+            failures_in_a_row = 1 if self.bytes_read - resumed_at >= READ_SIZE else failures_in_a_row + 1
+            if failures_in_a_row > self._policy.max_retries:
                 raise UpstreamError(
                     f"{self._label}: transfer from {self._host} stopped at byte {self.bytes_read} "
                     f"of {self.size if self.size is not None else 'unknown'} "
-                    f"after {self.resumes} resumes ({error})"
+                    f"after {self._policy.max_retries} resumes ({error})"
                 )
             self.resumes += 1
             log.warning(
                 "source interrupted; resuming",
                 extra={"file": self._label, "at_byte": self.bytes_read, "attempt": self.resumes, "error": error},
             )
-            self._sleep(self._policy.backoff(self.resumes))
+            self._sleep(self._policy.backoff(failures_in_a_row))
             response = self._open_at(self.bytes_read)
 
     def read_all(self, limit: int) -> bytes:

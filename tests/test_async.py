@@ -1,0 +1,135 @@
+"""delivery_mode async/auto: the hand-off payload, the asynchronous run, and who may trigger it."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+from conftest import FUNCTION_ARN, FakeContext, answer, bulk_request, fixture_bytes, proxy_event
+from s3_bulk_upload import handler
+from s3_bulk_upload.handler import lambda_handler
+from staging_server import Behaviour
+
+DATA = fixture_bytes("data.csv")
+HEADER = fixture_bytes("metadata_header.csv")
+
+
+@pytest.fixture
+def lambda_stub(monkeypatch):
+    client = boto3.client("lambda", region_name="eu-west-1")
+    stubber = Stubber(client)
+    monkeypatch.setattr(handler, "_lambda_client", lambda: client)
+    sent = []
+    client.meta.events.register("before-parameter-build.lambda.Invoke", lambda params, **_: sent.append(params))
+    with stubber:
+        yield stubber, sent
+    stubber.assert_no_pending_responses()
+
+
+def expect_invoke(stubber):
+    stubber.add_response(
+        "invoke",
+        {"StatusCode": 202},
+        {"FunctionName": FUNCTION_ARN, "InvocationType": "Event", "Payload": ANY},
+    )
+
+
+def test_async_mode_hands_off_and_answers_202_without_transferring(s3, bucket, staging, lambda_stub, monkeypatch):
+    monkeypatch.setenv("delivery_mode", "async")
+    stubber, sent = lambda_stub
+    expect_invoke(stubber)
+    request = bulk_request(staging.put("/d.csv", DATA), staging.put("/m.csv", HEADER))
+    response = lambda_handler(proxy_event(request), FakeContext())
+    body = answer(response)
+    assert response["statusCode"] == 202
+    assert body == {
+        "status": "Accepted",
+        "request_id": body["request_id"],
+        "bucket_name": bucket,
+        "upload_filename": "exports/churn.csv",
+        "s3_uri": f"s3://{bucket}/exports/churn.csv",
+    }
+    assert staging.requests == []
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+    payload = json.loads(sent[0]["Payload"])
+    plan = payload["ci360S3BulkUploadHandoff"]["plan"]
+    assert plan["key"] == "exports/churn.csv"
+    assert plan["data_url"] == request["presignedUrls"]["dataFile"]
+    assert plan["include_header"] is True
+    assert plan["occurrence_id"] == request["occurrenceId"]
+
+    # The asynchronous run (Lambda delivering the event) performs the transfer.
+    result = lambda_handler(payload, FakeContext())
+    assert result["status"] == "OK"
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + DATA
+
+
+def test_asynchronous_run_raises_on_failure_without_leaking_the_url(s3, bucket, staging, lambda_stub, monkeypatch):
+    monkeypatch.setenv("delivery_mode", "async")
+    stubber, sent = lambda_stub
+    expect_invoke(stubber)
+    request = bulk_request(staging.put("/d.csv", DATA, Behaviour(status=403)), staging.put("/m.csv", HEADER))
+    assert lambda_handler(proxy_event(request), FakeContext())["statusCode"] == 202
+    with pytest.raises(RuntimeError) as raised:
+        lambda_handler(json.loads(sent[0]["Payload"]), FakeContext())
+    assert "UpstreamError" in str(raised.value)
+    assert "X-Amz-Signature" not in str(raised.value)
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def test_auto_mode_transfers_small_exports_synchronously(s3, bucket, staging, lambda_stub):
+    response = lambda_handler(
+        proxy_event(bulk_request(staging.put("/d.csv", DATA), staging.put("/m.csv", HEADER))), FakeContext()
+    )
+    assert response["statusCode"] == 200
+    assert staging.gets("/d.csv")[0]["range"] == "bytes=0-0"  # the size probe
+    assert lambda_stub[1] == []
+
+
+def test_auto_mode_hands_off_at_the_threshold(s3, bucket, staging, lambda_stub, monkeypatch):
+    monkeypatch.setenv("async_threshold_bytes", str(len(DATA)))
+    expect_invoke(lambda_stub[0])
+    response = lambda_handler(
+        proxy_event(bulk_request(staging.put("/d.csv", DATA), staging.put("/m.csv", HEADER))), FakeContext()
+    )
+    assert response["statusCode"] == 202
+    assert [r["range"] for r in staging.requests] == ["bytes=0-0"]
+
+
+def test_a_proxy_body_cannot_pose_as_the_hand_off(s3, bucket, staging, lambda_stub, monkeypatch):
+    plan = {
+        "key": "stolen.csv",
+        "data_url": staging.put("/d.csv", DATA),
+        "metadata_url": None,
+        "include_header": False,
+    }
+    forged = {"ci360S3BulkUploadHandoff": {"version": 1, "plan": plan}}
+    response = lambda_handler(proxy_event(forged), FakeContext())
+    assert response["statusCode"] == 400
+    # Even with the marker at the top level, an API Gateway event is handled as a request.
+    event = proxy_event(forged)
+    event.update(forged)
+    response = lambda_handler(event, FakeContext())
+    assert response["statusCode"] == 400
+    assert staging.requests == []
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def test_hand_off_revalidates_urls_against_the_allowlist(s3, bucket, staging):
+    plan = {"key": "x.csv", "data_url": "https://evil.example.com/d.csv", "metadata_url": None, "include_header": False}
+    with pytest.raises(RuntimeError, match="BadRequest"):
+        lambda_handler({"ci360S3BulkUploadHandoff": {"version": 1, "plan": plan}}, FakeContext())
+
+
+def test_failed_hand_off_is_500(s3, bucket, staging, lambda_stub, monkeypatch):
+    monkeypatch.setenv("delivery_mode", "async")
+    lambda_stub[0].add_client_error("invoke", service_error_code="TooManyRequestsException", http_status_code=429)
+    response = lambda_handler(
+        proxy_event(bulk_request(staging.put("/d.csv", DATA), staging.put("/m.csv", HEADER))), FakeContext()
+    )
+    assert response["statusCode"] == 500
+    assert "asynchronous" in answer(response)["message"]

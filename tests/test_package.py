@@ -1,0 +1,67 @@
+"""make package: the zip Terraform deploys (pip fetches Lambda-platform wheels from the package index)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from build_zip import MAX_ZIP_BYTES, build, write_zip
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    first = build(out / "one.zip", "arm64", "3.13")
+    second = build(out / "two.zip", "arm64", "3.13")
+    return out / "one.zip", first, second
+
+
+def test_package_is_reproducible_and_small(built):
+    path, first, second = built
+    assert first == second == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert path.stat().st_size < MAX_ZIP_BYTES
+
+
+def test_package_layout(built):
+    names = zipfile.ZipFile(built[0]).namelist()
+    assert "s3_bulk_upload/handler.py" in names
+    assert "requests/__init__.py" in names and "urllib3/__init__.py" in names
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or n.startswith(("tests/", "bin/"))]
+    assert not [n for n in names if n.startswith(("boto3/", "botocore/"))]  # the runtime provides them
+    assert names == sorted(names)
+    assert {i.date_time for i in zipfile.ZipFile(built[0]).infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_zip_bytes_do_not_depend_on_file_times(tmp_path):
+    tree = tmp_path / "tree"
+    (tree / "pkg").mkdir(parents=True)
+    (tree / "pkg" / "a.py").write_text("A = 1\n")
+    (tree / "pkg" / "__pycache__").mkdir()
+    (tree / "pkg" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"cache")
+    write_zip(tree, tmp_path / "1.zip")
+    os.utime(tree / "pkg" / "a.py", (0, 12345678))
+    write_zip(tree, tmp_path / "2.zip")
+    assert (tmp_path / "1.zip").read_bytes() == (tmp_path / "2.zip").read_bytes()
+    assert zipfile.ZipFile(tmp_path / "1.zip").namelist() == ["pkg/a.py"]
+
+
+def test_handler_imports_from_the_zip_alone(tmp_path):
+    """Built for this interpreter, extracted, with only boto3 from outside (as in Lambda)."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    zip_path = tmp_path / "local.zip"
+    build(zip_path, "x86_64" if os.uname().machine == "x86_64" else "arm64", version)
+    zipfile.ZipFile(zip_path).extractall(tmp_path / "task")
+    probe = "import s3_bulk_upload.handler as h, requests; print(h.lambda_handler.__name__, requests.__file__)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "task")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.startswith("lambda_handler ")
+    assert str(tmp_path / "task") in result.stdout
