@@ -12,7 +12,7 @@ WORKSPACE   ?= dev
 TFVARS      := env/$(WORKSPACE).tfvars
 ZIP         := dist/s3_bulk_upload.zip
 
-.PHONY: help venv test lint-python checkov package plan apply destroy ci360-config fmt lint demo serve smoke bench workspace
+.PHONY: help venv test checkov package plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -38,8 +38,16 @@ test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, checkov and the whole p
 checkov: $(VENV_CKV)/.installed ## Security policy checks on terraform/ (0 failed)
 	$(VENV_CKV)/bin/checkov --directory $(TF_DIR) --config-file .checkov.yaml --skip-download --quiet --compact
 
-package: $(VENV)/.installed ## Build dist/s3_bulk_upload.zip (reproducible) for terraform apply
-	$(PY) scripts/build_zip.py --output $(ZIP)
+ARCH ?= arm64
+
+package: $(VENV)/.installed ## Build dist/s3_bulk_upload.zip (reproducible; ARCH=arm64|x86_64) for terraform apply
+	$(PY) scripts/build_zip.py --output $(ZIP) --arch $(ARCH)
+
+docs: $(VENV)/.installed ## Regenerate the inputs/outputs tables of the Terraform READMEs
+	$(PY) scripts/module_docs.py
+
+bench: $(VENV)/.installed ## Side-by-side benchmark (BENCH_ARGS=--quick for a short run)
+	$(PY) scripts/bench.py run --json .bench/results.json --plot .bench/performance.png $(BENCH_ARGS)
 
 fmt: $(VENV)/.installed ## Format Python and Terraform
 	$(VENV)/bin/ruff format .
@@ -57,7 +65,8 @@ lint: $(VENV)/.installed $(VENV_CKV)/.installed ## Offline checks: ruff, terrafo
 workspace:
 	@command -v $(TERRAFORM) >/dev/null || { echo "terraform is not installed (see .terraform-version)"; exit 1; }
 	@test -f $(TF_DIR)/$(TFVARS) || { echo "no $(TF_DIR)/$(TFVARS): copy env/dev.tfvars and adjust"; exit 1; }
-	cd $(TF_DIR) && $(TERRAFORM) init -input=false $(if $(wildcard $(TF_DIR)/backend.hcl),-backend-config=backend.hcl,)
+	@test -f $(TF_DIR)/backend.hcl || { echo "no $(TF_DIR)/backend.hcl: copy $(TF_DIR)/backend.hcl.example and fill in your state bucket"; exit 1; }
+	cd $(TF_DIR) && $(TERRAFORM) init -input=false -reconfigure -backend-config=backend.hcl
 	cd $(TF_DIR) && ($(TERRAFORM) workspace select $(WORKSPACE) 2>/dev/null || $(TERRAFORM) workspace new $(WORKSPACE))
 
 plan: package workspace ## terraform plan for WORKSPACE (default dev)

@@ -29,7 +29,7 @@ class Config:
     return_presigned_url: bool = False
     log_level: str = "INFO"
     # Not in the contract's table: tuning knobs with safe defaults, documented in the README.
-    part_size_mib: int = 16
+    part_size_mib: int = 8
     max_concurrency: int = 8
     source_max_retries: int = 5
     source_backoff_seconds: float = 1.0
@@ -101,7 +101,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         gzip_level=_int("gzip_level", env.get("gzip_level", "6"), 1, 9),
         return_presigned_url=parse_bool("return_presigned_url", env.get("return_presigned_url", "false")),
         log_level=log_level,
-        part_size_mib=_int("part_size_mib", env.get("part_size_mib", "16"), 5, 512),
+        part_size_mib=_int("part_size_mib", env.get("part_size_mib", "8"), 5, 512),
         max_concurrency=_int("max_concurrency", env.get("max_concurrency", "8"), 1, 64),
         source_max_retries=_int("source_max_retries", env.get("source_max_retries", "5"), 0, 20),
         source_backoff_seconds=_float("source_backoff_seconds", env.get("source_backoff_seconds", "1.0"), 0.0, 60.0),

@@ -70,7 +70,6 @@ class ChunkStream(io.RawIOBase):
         self._chunks = chunks
         self._deadline = deadline
         self._pending = b""
-        self._done = False
         self.bytes_out = 0
         self._next_progress = PROGRESS_EVERY_BYTES
         self._started = time.monotonic()
@@ -84,19 +83,21 @@ class ChunkStream(io.RawIOBase):
         if size is None or size < 0:
             parts = [self._pending, *self._chunks]
             self._pending = b""
-            self._done = True
             return self._count(b"".join(parts))
+        # Gather whole chunks and split only the last one: the part is copied once, by join.
         parts, have = [self._pending], len(self._pending)
-        while have < size and not self._done:
+        self._pending = b""
+        while have < size:
             chunk = next(self._chunks, None)
             if chunk is None:
-                self._done = True
                 break
             parts.append(chunk)
             have += len(chunk)
-        data = b"".join(parts)
-        self._pending = data[size:]
-        return self._count(data[:size])
+        if have > size:
+            last = parts[-1]
+            cut = len(last) - (have - size)
+            parts[-1], self._pending = last[:cut], last[cut:]
+        return self._count(b"".join(parts))
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         data = self.read(len(buffer))

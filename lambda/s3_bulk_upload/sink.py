@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import Conflict, DestinationError
+
+log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
 MAX_PARTS = 10_000
@@ -92,10 +95,14 @@ class S3Sink:
             if code in ("404", "NoSuchKey", "NotFound"):
                 return None
             if code in ("403", "AccessDenied", "Forbidden"):
-                raise DestinationError(
-                    f"access denied reading s3://{self.bucket}/{key}: the function role needs "
-                    "s3:GetObject on the prefix and s3:ListBucket on the bucket"
-                ) from None
+                # S3 hides a missing key behind 403 unless the role may list it. Go on: the
+                # conditional write still guards overwrite=false, and a re-delivery is re-sent.
+                log.warning(
+                    "cannot check for a previous delivery (HeadObject answered 403); "
+                    "grant s3:GetObject on the prefix and s3:ListBucket on the bucket",
+                    extra={"key": key},
+                )
+                return None
             raise DestinationError(f"could not check s3://{self.bucket}/{key}: {code}") from None
         except BotoCoreError as exc:
             raise DestinationError(f"could not reach S3 ({type(exc).__name__})") from None

@@ -1,0 +1,254 @@
+data "aws_partition" "current" {}
+
+resource "aws_api_gateway_rest_api" "this" {
+  name        = var.name
+  description = "Webhook of the SAS CI360 bulk connector: delivers exports to S3."
+
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_api_gateway_resource" "upload" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = var.resource_path
+}
+
+# Rejects bodies that cannot be a CI360 bulk request before the function runs (and is billed).
+resource "aws_api_gateway_model" "bulk_request" {
+  rest_api_id  = aws_api_gateway_rest_api.this.id
+  name         = "Ci360BulkRequest"
+  description  = "A CI360 bulk task request: presignedUrls.dataFile and sendParameters.s3_filename."
+  content_type = "application/json"
+
+  schema = jsonencode({
+    "$schema" = "http://json-schema.org/draft-04/schema#"
+    title     = "Ci360BulkRequest"
+    type      = "object"
+    required  = ["presignedUrls", "sendParameters"]
+    properties = {
+      presignedUrls = {
+        type     = "object"
+        required = ["dataFile"]
+        properties = {
+          dataFile     = { type = "string", minLength = 1 }
+          metadataFile = { type = "string" }
+        }
+      }
+      sendParameters = {
+        type     = "object"
+        required = ["s3_filename"]
+        properties = {
+          s3_filename = { type = "string", minLength = 1 }
+        }
+      }
+    }
+  })
+}
+
+resource "aws_api_gateway_request_validator" "body" {
+  rest_api_id                 = aws_api_gateway_rest_api.this.id
+  name                        = "validate-body"
+  validate_request_body       = true
+  validate_request_parameters = false
+}
+
+resource "aws_api_gateway_method" "post" {
+  rest_api_id          = aws_api_gateway_rest_api.this.id
+  resource_id          = aws_api_gateway_resource.upload.id
+  http_method          = "POST"
+  authorization        = "NONE" # the API key (x-api-key) and usage plan guard the method
+  api_key_required     = true
+  request_validator_id = aws_api_gateway_request_validator.body.id
+  request_models       = { "application/json" = aws_api_gateway_model.bulk_request.name }
+}
+
+resource "aws_api_gateway_integration" "lambda" {
+  rest_api_id             = aws_api_gateway_rest_api.this.id
+  resource_id             = aws_api_gateway_resource.upload.id
+  http_method             = aws_api_gateway_method.post.http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = var.function_invoke_arn
+  timeout_milliseconds    = var.integration_timeout_ms
+}
+
+# Errors API Gateway answers itself keep the connector's JSON shape.
+resource "aws_api_gateway_gateway_response" "bad_request_body" {
+  rest_api_id   = aws_api_gateway_rest_api.this.id
+  response_type = "BAD_REQUEST_BODY"
+  status_code   = "400"
+
+  response_templates = {
+    "application/json" = "{\"status\": \"BadRequest\", \"request_id\": \"$context.requestId\", \"message\": \"$context.error.validationErrorString\"}"
+  }
+}
+
+resource "aws_api_gateway_gateway_response" "forbidden" {
+  rest_api_id   = aws_api_gateway_rest_api.this.id
+  response_type = "INVALID_API_KEY"
+  status_code   = "403"
+
+  response_templates = {
+    "application/json" = "{\"status\": \"Forbidden\", \"request_id\": \"$context.requestId\", \"message\": \"missing or invalid x-api-key\"}"
+  }
+}
+
+resource "aws_api_gateway_deployment" "this" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  description = "CI360 connector webhook"
+
+  # A new deployment whenever anything the stage serves changes.
+  triggers = {
+    redeployment = sha1(jsonencode([
+      aws_api_gateway_resource.upload,
+      aws_api_gateway_method.post,
+      aws_api_gateway_integration.lambda,
+      aws_api_gateway_model.bulk_request,
+      aws_api_gateway_request_validator.body,
+      aws_api_gateway_gateway_response.bad_request_body,
+      aws_api_gateway_gateway_response.forbidden,
+    ]))
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_cloudwatch_log_group" "access" {
+  name              = "/aws/apigateway/${var.name}/access"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_api_gateway_stage" "this" {
+  rest_api_id          = aws_api_gateway_rest_api.this.id
+  deployment_id        = aws_api_gateway_deployment.this.id
+  stage_name           = var.stage_name
+  xray_tracing_enabled = true
+
+  # No request or response bodies: they carry pre-signed URLs.
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.access.arn
+    format = jsonencode({
+      requestId          = "$context.requestId"
+      requestTime        = "$context.requestTime"
+      sourceIp           = "$context.identity.sourceIp"
+      userAgent          = "$context.identity.userAgent"
+      apiKeyId           = "$context.identity.apiKeyId"
+      httpMethod         = "$context.httpMethod"
+      resourcePath       = "$context.resourcePath"
+      status             = "$context.status"
+      responseLength     = "$context.responseLength"
+      integrationStatus  = "$context.integration.status"
+      integrationLatency = "$context.integration.latency"
+      errorMessage       = "$context.error.message"
+    })
+  }
+
+  depends_on = [aws_api_gateway_account.this]
+}
+
+resource "aws_api_gateway_method_settings" "all" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.this.stage_name
+  method_path = "*/*"
+
+  settings {
+    metrics_enabled        = true
+    logging_level          = var.execution_logging_level
+    data_trace_enabled     = false # full request logging would write the pre-signed URLs
+    throttling_rate_limit  = var.throttle_rate_limit
+    throttling_burst_limit = var.throttle_burst_limit
+  }
+}
+
+resource "aws_api_gateway_api_key" "ci360" {
+  name        = "${var.name}-ci360"
+  description = "Key CI360 sends as x-api-key"
+  enabled     = true
+}
+
+resource "aws_api_gateway_usage_plan" "this" {
+  name        = var.name
+  description = "Throttle (and optional quota) for the CI360 connector"
+
+  api_stages {
+    api_id = aws_api_gateway_rest_api.this.id
+    stage  = aws_api_gateway_stage.this.stage_name
+  }
+
+  throttle_settings {
+    rate_limit  = var.throttle_rate_limit
+    burst_limit = var.throttle_burst_limit
+  }
+
+  dynamic "quota_settings" {
+    for_each = var.quota_per_day > 0 ? [var.quota_per_day] : []
+
+    content {
+      limit  = quota_settings.value
+      period = "DAY"
+    }
+  }
+}
+
+resource "aws_api_gateway_usage_plan_key" "ci360" {
+  key_id        = aws_api_gateway_api_key.ci360.id
+  key_type      = "API_KEY"
+  usage_plan_id = aws_api_gateway_usage_plan.this.id
+}
+
+# Only this API's POST /upload on this stage may invoke the function.
+resource "aws_lambda_permission" "api" {
+  statement_id  = "AllowInvokeFromCi360Webhook"
+  action        = "lambda:InvokeFunction"
+  function_name = var.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/${aws_api_gateway_stage.this.stage_name}/${aws_api_gateway_method.post.http_method}${aws_api_gateway_resource.upload.path}"
+}
+
+resource "aws_wafv2_web_acl_association" "stage" {
+  count        = var.waf_web_acl_arn == null ? 0 : 1
+  resource_arn = aws_api_gateway_stage.this.arn
+  web_acl_arn  = var.waf_web_acl_arn
+}
+
+# --- account-level logging role (one per account and region) ---------------------------------
+
+data "aws_iam_policy_document" "apigateway_assume" {
+  count = var.manage_account_logging ? 1 : 0
+
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["apigateway.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "apigateway_logs" {
+  count              = var.manage_account_logging ? 1 : 0
+  name               = "${var.name}-apigateway-logs"
+  assume_role_policy = data.aws_iam_policy_document.apigateway_assume[0].json
+}
+
+resource "aws_iam_role_policy_attachment" "apigateway_logs" {
+  count      = var.manage_account_logging ? 1 : 0
+  role       = aws_iam_role.apigateway_logs[0].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+}
+
+resource "aws_api_gateway_account" "this" {
+  count               = var.manage_account_logging ? 1 : 0
+  cloudwatch_role_arn = aws_iam_role.apigateway_logs[0].arn
+
+  depends_on = [aws_iam_role_policy_attachment.apigateway_logs]
+}

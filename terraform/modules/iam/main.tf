@@ -1,0 +1,93 @@
+data "aws_iam_policy_document" "assume" {
+  statement {
+    sid     = "LambdaAssumesRole"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name                 = var.name
+  description          = "CI360 bulk export connector: writes exports under one prefix of one bucket."
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  permissions_boundary = var.permissions_boundary_arn
+}
+
+# Exactly what the code does, and nothing else.
+data "aws_iam_policy_document" "function" {
+  statement {
+    sid = "WriteExportsUnderPrefix"
+    actions = [
+      "s3:PutObject",           # PutObject, CreateMultipartUpload, UploadPart, CompleteMultipartUpload
+      "s3:AbortMultipartUpload" # no partial upload is left behind on failure
+    ]
+    resources = ["${var.bucket_arn}/${var.key_prefix}*"]
+  }
+
+  statement {
+    sid       = "ReadExportsForRedeliveryCheck"
+    actions   = ["s3:GetObject"] # HeadObject of the key; the optional pre-signed GET URL
+    resources = ["${var.bucket_arn}/${var.key_prefix}*"]
+  }
+
+  # Without ListBucket a missing key answers 403 instead of 404.
+  statement {
+    sid       = "ListOnlyThePrefix"
+    actions   = ["s3:ListBucket"]
+    resources = [var.bucket_arn]
+
+    dynamic "condition" {
+      for_each = var.key_prefix == "" ? [] : [var.key_prefix]
+
+      content {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = ["${condition.value}*"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+    content {
+      sid       = "EncryptWithTheBucketKey"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"] # Decrypt: multipart uploads to SSE-KMS
+      resources = [statement.value]
+    }
+  }
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${var.log_group_arn}:*"]
+  }
+
+  statement {
+    sid       = "WriteTraces"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"] # X-Ray has no resource-level permissions for these actions
+  }
+
+  statement {
+    sid       = "AsynchronousHandOffToItself"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [var.function_arn, "${var.function_arn}:*"]
+  }
+
+  statement {
+    sid       = "ReportFailedAsynchronousTransfers"
+    actions   = ["sqs:SendMessage"]
+    resources = [var.failure_queue_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "function" {
+  name   = var.name
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.function.json
+}

@@ -1,0 +1,52 @@
+variable "name" {
+  description = "Name of the role and its inline policy."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.name))
+    error_message = "name must be a valid IAM role name (1-64 characters)."
+  }
+}
+
+variable "bucket_arn" {
+  description = "ARN of the destination bucket."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9.-]+$", var.bucket_arn))
+    error_message = "bucket_arn must be an S3 bucket ARN."
+  }
+}
+
+variable "key_prefix" {
+  description = "The only prefix the function may write, read and list under; empty grants the whole bucket."
+  type        = string
+  default     = ""
+}
+
+variable "kms_key_arn" {
+  description = "KMS key the bucket encrypts with, or null for SSE-S3."
+  type        = string
+  default     = null
+}
+
+variable "function_arn" {
+  description = "ARN of the function (it invokes itself for the asynchronous hand-off)."
+  type        = string
+}
+
+variable "log_group_arn" {
+  description = "ARN of the function's log group (without the :* suffix)."
+  type        = string
+}
+
+variable "failure_queue_arn" {
+  description = "ARN of the SQS queue failed asynchronous transfers are sent to."
+  type        = string
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary policy for the role, where the organisation requires one."
+  type        = string
+  default     = null
+}

@@ -1,0 +1,86 @@
+# Created here, before the function, so retention applies from the first invocation.
+resource "aws_cloudwatch_log_group" "this" {
+  name              = var.log_group_name
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_lambda_function" "this" {
+  function_name    = var.function_name
+  description      = "CI360 bulk export → S3 connector"
+  role             = var.role_arn
+  filename         = var.zip_path
+  source_code_hash = filebase64sha256(var.zip_path)
+  handler          = var.handler
+  runtime          = var.runtime
+  architectures    = [var.architecture]
+  memory_size      = var.memory_mb
+  timeout          = var.timeout_seconds
+
+  reserved_concurrent_executions = var.reserved_concurrency
+
+  ephemeral_storage {
+    size = var.ephemeral_storage_mb
+  }
+
+  environment {
+    variables = var.environment
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  depends_on = [aws_cloudwatch_log_group.this]
+}
+
+# Failed asynchronous transfers land here with the error, after Lambda's retries.
+# The message holds the hand-off (pre-signed URLs included): encrypted, kept 14 days.
+resource "aws_sqs_queue" "failures" {
+  name                      = "${var.function_name}-failed-transfers"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_lambda_function_event_invoke_config" "this" {
+  function_name                = aws_lambda_function.this.function_name
+  maximum_retry_attempts       = var.async_max_retry_attempts
+  maximum_event_age_in_seconds = var.async_max_event_age_seconds
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.failures.arn
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name          = "${var.function_name}-errors"
+  alarm_description   = "The CI360 connector failed (an unexpected error or a failed asynchronous transfer). See its logs."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_sns_topic_arns
+  ok_actions          = var.alarm_sns_topic_arns
+}
+
+resource "aws_cloudwatch_metric_alarm" "failed_transfers" {
+  alarm_name          = "${var.function_name}-failed-transfers"
+  alarm_description   = "An asynchronous CI360 transfer failed after its retries; its event waits in the failure queue."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.failures.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_sns_topic_arns
+  ok_actions          = var.alarm_sns_topic_arns
+}
