@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import io
 
 import pytest
@@ -13,7 +12,7 @@ from s3_bulk_upload.allowlist import check_source_url, redact_url
 from s3_bulk_upload.config import Config, load_config
 from s3_bulk_upload.errors import BadRequest, ConfigError, DeadlineExceeded, UpstreamError
 from s3_bulk_upload.metadata import header_line, line_terminator, parse_columns
-from s3_bulk_upload.pipeline import ChunkStream, Deadline, gzip_chunks, with_header
+from s3_bulk_upload.pipeline import ChunkStream, Deadline, with_header
 from s3_bulk_upload.sink import MIB, content_type_for, part_size_for
 
 ALLOW = ("amazonaws.com", "127.0.0.1")
@@ -121,12 +120,6 @@ def test_header_terminator_is_found_across_chunk_boundaries():
 
 def test_empty_data_gives_header_with_lf():
     assert b"".join(with_header(["x"], iter([]))) == b"x\n"
-
-
-@given(st.binary(max_size=5000), st.integers(1, 700), st.integers(1, 9))
-def test_gzip_round_trips_any_chunking(data, chunk, level):
-    chunks = iter([data[i : i + chunk] for i in range(0, len(data), chunk)])
-    assert gzip.decompress(b"".join(gzip_chunks(chunks, level))) == data
 
 
 @given(st.lists(st.binary(max_size=300), max_size=20), st.integers(1, 1000))

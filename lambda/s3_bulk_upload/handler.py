@@ -80,7 +80,7 @@ def _handle_proxy(event: dict[str, Any], context: Any, request_id: str) -> dict[
         setup_logging(config.log_level)
         request = parse_proxy_event(event)
         api_request_id = (event.get("requestContext") or {}).get("requestId", "")
-        log.info("request accepted for validation", extra={"api_request_id": api_request_id})
+        log.info("request received", extra={"api_request_id": api_request_id})
         answer = _ok(_connector(config).accept(request, context, request_id), request_id)
     except ConnectorError as error:
         log.warning(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import logging
 import time
-import zlib
 from collections.abc import Callable, Iterator
 
 from .errors import DeadlineExceeded
@@ -32,16 +31,6 @@ def with_header(columns: list[str], data: Iterator[bytes]) -> Iterator[bytes]:
     if first:
         yield first
     yield from data
-
-
-def gzip_chunks(chunks: Iterator[bytes], level: int) -> Iterator[bytes]:
-    """Gzip on the fly; the header's mtime is 0, so equal input gives equal bytes."""
-    compressor = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    for chunk in chunks:
-        compressed = compressor.compress(chunk)
-        if compressed:
-            yield compressed
-    yield compressor.flush()
 
 
 class Deadline:

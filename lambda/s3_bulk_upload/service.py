@@ -15,10 +15,11 @@ from . import handoff
 from .allowlist import check_source_url, redact_url
 from .config import Config
 from .errors import BadRequest, Conflict
+from .gzip_stream import gzip_chunks
 from .handoff import Plan
 from .keys import build_key, validate_key
 from .metadata import MAX_METADATA_BYTES, parse_columns
-from .pipeline import ChunkStream, Deadline, gzip_chunks, with_header
+from .pipeline import ChunkStream, Deadline, with_header
 from .request import BulkRequest
 from .sink import MIB, OCCURRENCE_ID_KEY, TASK_ID_KEY, S3Sink, part_size_for, transfer_config
 from .source import RetryPolicy, SourceFile, make_session
