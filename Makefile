@@ -78,6 +78,15 @@ apply: package workspace ## terraform apply for WORKSPACE
 destroy: workspace ## terraform destroy for WORKSPACE
 	cd $(TF_DIR) && $(TERRAFORM) destroy -input=false -var-file=$(TFVARS)
 
+demo: $(VENV)/.installed ## Try it locally: embedded S3, local webhook, one CI360 bulk request (no AWS account)
+	$(PY) scripts/demo.py demo
+
+serve: $(VENV)/.installed ## Keep the local stack up and print a ready-to-paste curl command
+	$(PY) scripts/demo.py serve
+
+smoke: $(VENV)/.installed workspace ## Deliver a sample through the deployed WORKSPACE and clean up
+	$(PY) scripts/smoke.py --terraform $(TERRAFORM) --terraform-dir $(TF_DIR)
+
 ci360-config: workspace ## Print what CI360's connector screens need (API key included)
 	@cd $(TF_DIR) && $(TERRAFORM) output -raw ci360_setup && echo && \
 	  echo "API key (x-api-key): $$($(TERRAFORM) output -raw ci360_api_key)"
