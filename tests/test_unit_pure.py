@@ -237,3 +237,20 @@ def test_part_size_grows_to_stay_under_ten_thousand_parts():
     big = 400 * 1024 * MIB
     size = part_size_for(big, 16 * MIB)
     assert size % MIB == 0 and big / size < 10_000
+
+
+def test_first_line_lookahead_is_bounded(monkeypatch):
+    import s3_bulk_upload.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "FIRST_LINE_LOOKAHEAD", 10)
+    consumed = []
+
+    def data():
+        for piece in (b"aaaa", b"bbbb", b"cccc", b"dd\r\n", b"e\r\n"):
+            consumed.append(piece)
+            yield piece
+
+    stream = with_header(["x"], data())
+    assert next(stream) == b"x\n"  # gave up before the (CRLF) end of a very long first line
+    assert consumed == [b"aaaa", b"bbbb", b"cccc"]
+    assert b"".join(stream) == b"aaaabbbbccccdd\r\ne\r\n"

@@ -45,10 +45,6 @@ def _connector(config: Config) -> Connector:
     return Connector(config, _s3_client(config.max_concurrency + 2), _lambda_client)
 
 
-def _request_id(event: Any, context: Any) -> str:
-    return str(getattr(context, "aws_request_id", "") or "")
-
-
 def _ok(outcome: Outcome, request_id: str) -> dict[str, Any]:
     if outcome.accepted:
         return answers.respond(
@@ -75,6 +71,7 @@ def _ok(outcome: Outcome, request_id: str) -> dict[str, Any]:
 
 
 def _handle_proxy(event: dict[str, Any], context: Any, request_id: str) -> dict[str, Any]:
+    setup_logging("INFO")  # JSON from the first line, even when the configuration is invalid
     try:
         config = load_config(os.environ)
         setup_logging(config.log_level)
@@ -95,19 +92,26 @@ def _handle_proxy(event: dict[str, Any], context: Any, request_id: str) -> dict[
 
 
 def _handle_handoff(event: dict[str, Any]) -> dict[str, Any]:
-    config = load_config(os.environ)
-    setup_logging(config.log_level)
+    """Raise on failure, so Lambda's retries and on-failure destination apply.
+
+    The raised exception is new and has no cause: Lambda prints it, and its text is safe.
+    """
+    setup_logging("INFO")
     try:
+        config = load_config(os.environ)
+        setup_logging(config.log_level)
         outcome = _connector(config).run_handoff(event)
     except ConnectorError as error:
         log.error("asynchronous transfer failed", extra={"status": error.status, "reason": error.message})
-        # A fresh exception without cause: Lambda prints this one, and its text is already safe.
         raise RuntimeError(f"{error.status}: {error.message}") from None
+    except Exception:
+        log.exception("asynchronous transfer failed unexpectedly")
+        raise RuntimeError("Error: unexpected failure; see the function's logs") from None
     return {"status": "OK", "s3_uri": outcome.s3_uri, "bytes": outcome.bytes, "duplicate": outcome.duplicate}
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
-    request_id = _request_id(event, context)
+    request_id = str(getattr(context, "aws_request_id", "") or "")
     with request_context(request_id):
         if is_handoff(event):
             return _handle_handoff(event)

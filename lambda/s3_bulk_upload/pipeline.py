@@ -17,14 +17,18 @@ from .metadata import header_line, line_terminator
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_BYTES = 100 * 1024 * 1024
+# How far to look for the end of the first line before settling for "\n" (bounds memory).
+FIRST_LINE_LOOKAHEAD = 8 * 1024 * 1024
 
 
 def with_header(columns: list[str], data: Iterator[bytes]) -> Iterator[bytes]:
     """Yield the header line, then the data; the header ends like the data's first line."""
     seen: list[bytes] = []
+    looked = 0
     for chunk in data:
         seen.append(chunk)
-        if b"\n" in chunk:
+        looked += len(chunk)
+        if b"\n" in chunk or looked >= FIRST_LINE_LOOKAHEAD:
             break
     first = b"".join(seen)
     yield header_line(columns, line_terminator(first))
