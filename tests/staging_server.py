@@ -23,6 +23,9 @@ class Behaviour:
     honour_range: bool = True
     truncate_at: int | None = None  # always stop the body here (Content-Length stays full)
     delay_per_chunk: float = 0.0
+    stall_seconds: float = 0.0  # go silent this long (before the headers, or after stall_after bytes)...
+    stall_after: int | None = None  # ...None: before the headers
+    stall_times: int = 0  # ...on this many responses
 
 
 @dataclass
@@ -87,6 +90,11 @@ class StagingServer:
             if failing_status:
                 b.status_times -= 1
             dropping = b is not None and b.drop_after is not None and b.drop_times > 0
+            stalling = b is not None and b.stall_times > 0
+            if stalling:
+                b.stall_times -= 1
+        if stalling and b.stall_after is None:
+            time.sleep(b.stall_seconds)
         if served is None or failing_status:
             status = 404 if served is None else b.status
             body = b"<Error><Code>AccessDenied</Code></Error>"
@@ -120,6 +128,10 @@ class StagingServer:
         try:
             step = 64 * 1024
             for offset in range(0, limit, step):
+                if stalling and b.stall_after is not None and offset >= b.stall_after:
+                    h.wfile.flush()
+                    time.sleep(b.stall_seconds)
+                    stalling = False
                 h.wfile.write(body[offset : min(offset + step, limit)])
                 if b.delay_per_chunk:
                     time.sleep(b.delay_per_chunk)

@@ -1,0 +1,49 @@
+"""The source reader on its own: timeouts are transient failures, retried or resumed."""
+
+from __future__ import annotations
+
+import pytest
+from s3_bulk_upload.errors import UpstreamError
+from s3_bulk_upload.source import RetryPolicy, SourceFile, make_session
+from staging_server import Behaviour
+
+DATA = bytes(range(256)) * 4096  # 1 MiB
+
+
+def reader(url: str, retries: int = 3) -> SourceFile:
+    policy = RetryPolicy(max_retries=retries, backoff_seconds=0, connect_timeout=2, read_timeout=0.3)
+    return SourceFile(make_session(policy), url, "data file", policy, sleep=lambda _: None)
+
+
+def test_a_response_that_times_out_before_its_headers_is_retried(staging):
+    url = staging.put("/d.csv", DATA, Behaviour(stall_seconds=1.0, stall_times=1))
+    source = reader(url)
+    assert b"".join(source.chunks()) == DATA
+    assert len(staging.gets("/d.csv")) == 2
+
+
+def test_a_body_that_stalls_mid_stream_is_resumed_from_the_last_byte_delivered(staging):
+    data = DATA * 4
+    url = staging.put("/d.csv", data, Behaviour(stall_seconds=1.0, stall_after=2_621_440, stall_times=1))
+    source = reader(url)
+    assert b"".join(source.chunks()) == data
+    assert source.resumes == 1
+    # Reads are 1 MiB: the two whole reads before the stall are kept, the partial third is fetched again.
+    assert staging.gets("/d.csv")[1]["range"] == "bytes=2097152-"
+
+
+def test_a_source_that_never_answers_in_time_is_an_upstream_error(staging):
+    url = staging.put("/d.csv", DATA, Behaviour(stall_seconds=1.0, stall_times=10))
+    with pytest.raises(UpstreamError, match=r"data file: could not fetch from 127\.0\.0\.1 \(ConnectionError\)"):
+        b"".join(reader(url, retries=1).chunks())
+
+
+def test_probe_size_uses_a_one_byte_range(staging):
+    url = staging.put("/d.csv", DATA)
+    assert reader(url).probe_size() == len(DATA)
+    assert staging.gets("/d.csv")[0]["range"] == "bytes=0-0"
+
+
+def test_probe_size_when_range_is_ignored_reads_content_length(staging):
+    url = staging.put("/d.csv", DATA, Behaviour(honour_range=False))
+    assert reader(url).probe_size() == len(DATA)
