@@ -232,10 +232,11 @@ def test_async_failures_go_to_an_encrypted_queue_with_alarms():
     on_failure = block(block(invoke["destination_config"])["on_failure"])
     assert on_failure["destination"] == "${aws_sqs_queue.failures.arn}"
     assert resource(m, "aws_sqs_queue", "failures")["sqs_managed_sse_enabled"] is True
-    errors = resource(m, "aws_cloudwatch_metric_alarm", "errors")
-    assert (errors["namespace"], errors["metric_name"]) == ("AWS/Lambda", "Errors")
-    queue = resource(m, "aws_cloudwatch_metric_alarm", "failed_transfers")
-    assert queue["dimensions"] == {"QueueName": "${aws_sqs_queue.failures.name}"}
+    alarms = module(m)["locals"]["_blocks"][0]["alarms"]
+    assert (alarms["errors"]["namespace"], alarms["errors"]["metric"]) == ("AWS/Lambda", "Errors")
+    assert alarms["failed-transfers"]["dimensions"] == {"QueueName": "${aws_sqs_queue.failures.name}"}
+    alarm = resource(m, "aws_cloudwatch_metric_alarm", "this")
+    assert alarm["for_each"] == "${local.alarms}" and alarm["threshold"] == 0
     assert resource(m, "aws_cloudwatch_log_group", "this")["retention_in_days"] == "${var.log_retention_days}"
 
 

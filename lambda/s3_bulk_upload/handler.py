@@ -46,28 +46,12 @@ def _connector(config: Config) -> Connector:
 
 
 def _ok(outcome: Outcome, request_id: str) -> dict[str, Any]:
+    where = {"bucket_name": outcome.bucket, "upload_filename": outcome.key, "s3_uri": outcome.s3_uri}
     if outcome.accepted:
-        return answers.respond(
-            202,
-            "Accepted",
-            request_id,
-            bucket_name=outcome.bucket,
-            upload_filename=outcome.key,
-            s3_uri=outcome.s3_uri,
-        )
+        return answers.respond(202, "Accepted", request_id, **where)
     extra = {"s3_url": outcome.s3_url} if outcome.s3_url else {}
-    return answers.respond(
-        200,
-        "OK",
-        request_id,
-        bucket_name=outcome.bucket,
-        upload_filename=outcome.key,
-        s3_uri=outcome.s3_uri,
-        bytes=outcome.bytes,
-        header=outcome.header,
-        duplicate=outcome.duplicate,
-        **extra,
-    )
+    delivered = {"bytes": outcome.bytes, "header": outcome.header, "duplicate": outcome.duplicate}
+    return answers.respond(200, "OK", request_id, **where, **delivered, **extra)
 
 
 def _handle_proxy(event: dict[str, Any], context: Any, request_id: str) -> dict[str, Any]:

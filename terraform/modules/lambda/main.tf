@@ -53,29 +53,35 @@ resource "aws_lambda_function_event_invoke_config" "this" {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "errors" {
-  alarm_name          = "${var.function_name}-errors"
-  alarm_description   = "The CI360 connector failed (an unexpected error or a failed asynchronous transfer). See its logs."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_sns_topic_arns
-  ok_actions          = var.alarm_sns_topic_arns
+locals {
+  alarms = {
+    errors = {
+      description = "The CI360 connector failed (an unexpected error or a failed asynchronous transfer). See its logs."
+      namespace   = "AWS/Lambda"
+      metric      = "Errors"
+      dimensions  = { FunctionName = aws_lambda_function.this.function_name }
+      statistic   = "Sum"
+    }
+    failed-transfers = {
+      description = "An asynchronous CI360 transfer failed after its retries; its event waits in the failure queue."
+      namespace   = "AWS/SQS"
+      metric      = "ApproximateNumberOfMessagesVisible"
+      dimensions  = { QueueName = aws_sqs_queue.failures.name }
+      statistic   = "Maximum"
+    }
+  }
 }
 
-resource "aws_cloudwatch_metric_alarm" "failed_transfers" {
-  alarm_name          = "${var.function_name}-failed-transfers"
-  alarm_description   = "An asynchronous CI360 transfer failed after its retries; its event waits in the failure queue."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.failures.name }
-  statistic           = "Maximum"
+# Both alarm on any occurrence in five minutes: every failure here is a lost or late export.
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
+
+  alarm_name          = "${var.function_name}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
   period              = 300
   evaluation_periods  = 1
   threshold           = 0
