@@ -10,7 +10,7 @@ plugin "terraform" {
 
 plugin "aws" {
   enabled = true
-  version = "0.40.0"
+  version = "0.48.0"
   source  = "github.com/terraform-linters/tflint-ruleset-aws"
 }
 

@@ -75,7 +75,7 @@ plan: package workspace ## terraform plan for WORKSPACE (default dev)
 apply: package workspace ## terraform apply for WORKSPACE
 	cd $(TF_DIR) && $(TERRAFORM) apply -input=false -var-file=$(TFVARS)
 
-destroy: workspace ## terraform destroy for WORKSPACE
+destroy: package workspace ## terraform destroy for WORKSPACE (the zip must exist for Terraform to read the config)
 	cd $(TF_DIR) && $(TERRAFORM) destroy -input=false -var-file=$(TFVARS)
 
 demo: $(VENV)/.installed ## Try it locally: embedded S3, local webhook, one CI360 bulk request (no AWS account)

@@ -133,3 +133,16 @@ def test_failed_hand_off_is_500(s3, bucket, staging, lambda_stub, monkeypatch):
     )
     assert response["statusCode"] == 500
     assert "asynchronous" in answer(response)["message"]
+
+
+def test_hand_off_key_must_stay_under_the_prefix(s3, bucket, staging, monkeypatch):
+    monkeypatch.setenv("s3_key_prefix", "ci360/")
+    plan = {
+        "key": "elsewhere/x.csv",
+        "data_url": staging.put("/d.csv", DATA),
+        "metadata_url": None,
+        "include_header": False,
+    }
+    with pytest.raises(RuntimeError, match="outside s3_key_prefix"):
+        lambda_handler({"ci360S3BulkUploadHandoff": {"version": 1, "plan": plan}}, FakeContext())
+    assert staging.requests == []

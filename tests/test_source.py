@@ -47,3 +47,11 @@ def test_probe_size_uses_a_one_byte_range(staging):
 def test_probe_size_when_range_is_ignored_reads_content_length(staging):
     url = staging.put("/d.csv", DATA, Behaviour(honour_range=False))
     assert reader(url).probe_size() == len(DATA)
+
+
+@pytest.mark.parametrize("status", [301, 302, 307])
+def test_redirects_are_not_followed(staging, status):
+    url = staging.put("/d.csv", DATA, Behaviour(status=status))
+    with pytest.raises(UpstreamError, match=f"answered HTTP {status}"):
+        b"".join(reader(url).chunks())
+    assert len(staging.gets("/d.csv")) == 1

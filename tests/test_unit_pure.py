@@ -254,3 +254,17 @@ def test_first_line_lookahead_is_bounded(monkeypatch):
     assert next(stream) == b"x\n"  # gave up before the (CRLF) end of a very long first line
     assert consumed == [b"aaaa", b"bbbb", b"cccc"]
     assert b"".join(stream) == b"aaaabbbbccccdd\r\ne\r\n"
+
+
+def test_progress_is_logged_about_every_step(monkeypatch, caplog):
+    import logging
+
+    import s3_bulk_upload.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "PROGRESS_EVERY_BYTES", 100)
+    caplog.set_level(logging.INFO, logger="s3_bulk_upload.pipeline")
+    stream = ChunkStream(iter([b"x" * 60] * 6))
+    while stream.read(50):
+        pass
+    progress = [r.bytes_uploaded_to_s3 for r in caplog.records if r.getMessage() == "transfer progress"]
+    assert progress == [100, 200, 300]

@@ -127,6 +127,8 @@ class Connector:
         log.info("asynchronous run started", extra={"accepted_request_id": accepted_request_id, "key": plan.key})
         # The event came through Lambda, not API Gateway: check it as if it were new.
         validate_key(plan.key)
+        if not plan.key.startswith(self._config.key_prefix):
+            raise BadRequest("hand-off key is outside s3_key_prefix")
         check_source_url(plan.data_url, self._config.source_host_allowlist, "dataFile")
         if plan.include_header:
             check_source_url(plan.metadata_url or "", self._config.source_host_allowlist, "metadataFile")
