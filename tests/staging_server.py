@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
@@ -83,7 +84,9 @@ class StagingServer:
         path = urlsplit(h.path).path
         range_header = h.headers.get("Range", "")
         with self._lock:
-            self.requests.append({"path": path, "range": range_header, "raw": h.path})
+            self.requests.append(
+                {"path": path, "range": range_header, "raw": h.path, "if_match": h.headers.get("If-Match", "")}
+            )
             served = self.files.get(path)
             b = served.behaviour if served else None
             failing_status = b is not None and b.status is not None and b.status_times > 0
@@ -104,6 +107,12 @@ class StagingServer:
             h.wfile.write(body)
             return
         content, start = served.content, 0
+        etag = '"' + hashlib.md5(content).hexdigest() + '"'  # an ETag, as S3 computes it for a single-part object
+        if h.headers.get("If-Match") not in (None, etag):
+            h.send_response(412)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
         match = re.fullmatch(r"bytes=(\d+)-(\d*)", range_header)
         if match and b.honour_range:
             start = int(match.group(1))
@@ -117,6 +126,7 @@ class StagingServer:
             body = memoryview(content)
         h.send_header("Content-Length", str(len(body)))
         h.send_header("Content-Type", "application/octet-stream")
+        h.send_header("ETag", etag)
         h.end_headers()
         limit = len(body)
         if dropping and b.drop_after < limit:

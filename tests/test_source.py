@@ -55,3 +55,27 @@ def test_redirects_are_not_followed(staging, status):
     with pytest.raises(UpstreamError, match=f"answered HTTP {status}"):
         b"".join(reader(url).chunks())
     assert len(staging.gets("/d.csv")) == 1
+
+
+def test_resume_asks_for_the_same_file_and_refuses_a_replaced_one(staging):
+    behaviour = Behaviour(drop_after=1_500_000, drop_times=1)
+    url = staging.put("/d.csv", DATA * 2, behaviour)
+    source = reader(url)
+    chunks = source.chunks()
+    first = next(chunks)
+    staging.files["/d.csv"].content = b"Z" * len(DATA * 2)  # CI360 re-staged the file meanwhile
+    with pytest.raises(UpstreamError, match="changed during the transfer"):
+        b"".join([first, *chunks])
+    resume = staging.gets("/d.csv")[1]
+    assert resume["range"] == "bytes=1500000-" and resume["if_match"].startswith('"')
+
+
+def test_resume_refuses_a_file_whose_size_changed(staging):
+    url = staging.put("/d.csv", DATA * 2, Behaviour(drop_after=1_500_000, drop_times=1))
+    source = reader(url)
+    chunks = source.chunks()
+    first = next(chunks)
+    source._etag = None  # as from a server without ETags: the size is the only witness
+    staging.files["/d.csv"].content = DATA * 3
+    with pytest.raises(UpstreamError, match="changed size"):
+        b"".join([first, *chunks])

@@ -87,11 +87,15 @@ class SourceFile:
         self.size: int | None = None
         self.resumes = 0
         self._response: requests.Response | None = None
+        self._etag: str | None = None
 
     def _get(self, start: int, range_header: str | None = None) -> requests.Response:
         headers = {}
         if range_header or start:
             headers["Range"] = range_header or f"bytes={start}-"
+        if start and self._etag:
+            # A resumed read must continue the same file: S3 answers 412 if it was replaced.
+            headers["If-Match"] = self._etag
         try:
             response = self._session.get(
                 self._url,
@@ -117,6 +121,8 @@ class SourceFile:
             )
         if status == 404:
             return f"{self._label}: {self._host} answered 404 Not Found"
+        if status == 412:
+            return f"{self._label}: the file on {self._host} changed during the transfer"
         if status in _RETRY_STATUSES:
             return f"{self._label}: {self._host} answered HTTP {status} after {self._policy.max_retries} retries"
         return f"{self._label}: {self._host} answered HTTP {status}"
@@ -146,8 +152,12 @@ class SourceFile:
             if not match or int(match.group(1)) != position:
                 response.close()
                 raise UpstreamError(f"{self._label}: {self._host} answered a range that was not asked for")
-        if self.size is None and position == 0:
+        if position == 0:
             self.size = self._total_length(response)
+            self._etag = response.headers.get("ETag")
+        elif self.size is not None and self._total_length(response) not in (None, self.size):
+            response.close()
+            raise UpstreamError(f"{self._label}: the file on {self._host} changed size during the transfer")
         return response
 
     def _body(self, response: requests.Response, position: int) -> Iterator[bytes]:
