@@ -127,7 +127,7 @@ variable "lambda_memory_mb" {
 }
 
 variable "lambda_timeout_seconds" {
-  description = "Function timeout in seconds; the transfer stops cleanly 20 s before it."
+  description = "Function timeout in seconds; a transfer stops cleanly before it (20 % of the time, at most 90 s, early)."
   type        = number
   default     = 900
 

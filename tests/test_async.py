@@ -146,3 +146,29 @@ def test_hand_off_key_must_stay_under_the_prefix(s3, bucket, staging, monkeypatc
     with pytest.raises(RuntimeError, match="outside s3_key_prefix"):
         lambda_handler({"ci360S3BulkUploadHandoff": {"version": 1, "plan": plan}}, FakeContext())
     assert staging.requests == []
+
+
+def test_asynchronous_run_stops_before_its_timeout_and_leaves_nothing(s3, bucket, staging, monkeypatch):
+    monkeypatch.setenv("part_size_mib", "5")
+    big = b"0123456789,abcdefghij\n" * 600_000  # ~13 MiB: several parts
+
+    class Ending(FakeContext):
+        looks = 0
+
+        def get_remaining_time_in_millis(self):
+            self.looks += 1
+            return 900_000 if self.looks < 4 else 60_000  # reserve 90 s: stop from the 4th look
+
+    plan = {"key": "big.csv", "data_url": staging.put("/d.csv", big), "metadata_url": None, "include_header": False}
+    with pytest.raises(RuntimeError, match="before the Lambda timeout"):
+        lambda_handler({"ci360S3BulkUploadHandoff": {"version": 1, "plan": plan}}, Ending())
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_deadline_reserve_is_a_share_of_the_time_left_capped():
+    from s3_bulk_upload.pipeline import Deadline
+
+    assert Deadline.for_context(FakeContext(remaining_ms=900_000))._reserve_ms == 90_000
+    assert Deadline.for_context(FakeContext(remaining_ms=30_000))._reserve_ms == 6_000
+    assert Deadline.for_context(object())._remaining_ms is None

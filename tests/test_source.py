@@ -79,3 +79,20 @@ def test_resume_refuses_a_file_whose_size_changed(staging):
     staging.files["/d.csv"].content = DATA * 3
     with pytest.raises(UpstreamError, match="changed size"):
         b"".join([first, *chunks])
+
+
+def test_resume_checks_the_deadline_before_waiting(staging):
+    from s3_bulk_upload.errors import DeadlineExceeded
+
+    url = staging.put("/d.csv", DATA * 2, Behaviour(drop_after=1_500_000, drop_times=1))
+    policy = RetryPolicy(max_retries=3, backoff_seconds=0)
+    slept = []
+
+    def expired():
+        raise DeadlineExceeded("stop")
+
+    source = SourceFile(make_session(policy), url, "data file", policy, sleep=slept.append, check_deadline=expired)
+    with pytest.raises(DeadlineExceeded):
+        b"".join(source.chunks())
+    assert slept == []
+    assert len(staging.gets("/d.csv")) == 1

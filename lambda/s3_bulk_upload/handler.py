@@ -75,7 +75,7 @@ def _handle_proxy(event: dict[str, Any], context: Any, request_id: str) -> dict[
     return answer
 
 
-def _handle_handoff(event: dict[str, Any]) -> dict[str, Any]:
+def _handle_handoff(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Raise on failure, so Lambda's retries and on-failure destination apply.
 
     The raised exception is new and has no cause: Lambda prints it, and its text is safe.
@@ -84,7 +84,7 @@ def _handle_handoff(event: dict[str, Any]) -> dict[str, Any]:
     try:
         config = load_config(os.environ)
         setup_logging(config.log_level)
-        outcome = _connector(config).run_handoff(event)
+        outcome = _connector(config).run_handoff(event, context)
     except ConnectorError as error:
         log.error("asynchronous transfer failed", extra={"status": error.status, "reason": error.message})
         raise RuntimeError(f"{error.status}: {error.message}") from None
@@ -98,7 +98,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     request_id = str(getattr(context, "aws_request_id", "") or "")
     with request_context(request_id):
         if is_handoff(event):
-            return _handle_handoff(event)
+            return _handle_handoff(event, context)
         if not isinstance(event, dict):
             event = {}
         return _handle_proxy(event, context, request_id)

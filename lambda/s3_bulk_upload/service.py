@@ -27,8 +27,6 @@ from .source import RetryPolicy, SourceFile, make_session
 log = logging.getLogger(__name__)
 
 PRESIGNED_URL_SECONDS = 24 * 3600
-# Time kept back from the Lambda timeout to finish in-flight parts and abort cleanly.
-DEADLINE_RESERVE_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
@@ -101,9 +99,7 @@ class Connector:
             )
             log.info("handed off to an asynchronous run", extra={"key": plan.key})
             return Outcome(bucket=self._config.bucket, key=plan.key, accepted=True)
-        return self.deliver(
-            plan, Deadline(getattr(context, "get_remaining_time_in_millis", None), DEADLINE_RESERVE_SECONDS)
-        )
+        return self.deliver(plan, Deadline.for_context(context))
 
     def _goes_async(self, plan: Plan) -> bool:
         mode = self._config.delivery_mode
@@ -118,7 +114,7 @@ class Connector:
 
     # -- the asynchronous run ----------------------------------------------------------------
 
-    def run_handoff(self, event: dict[str, Any]) -> Outcome:
+    def run_handoff(self, event: dict[str, Any], context: Any) -> Outcome:
         """Transfer a handed-off plan; raises on failure so Lambda's retries and destination apply."""
         try:
             plan, accepted_request_id = handoff.parse_handoff(event)
@@ -132,7 +128,7 @@ class Connector:
         check_source_url(plan.data_url, self._config.source_host_allowlist, "dataFile")
         if plan.include_header:
             check_source_url(plan.metadata_url or "", self._config.source_host_allowlist, "metadataFile")
-        return self.previous_delivery(plan) or self.deliver(plan, Deadline(None, 0))
+        return self.previous_delivery(plan) or self.deliver(plan, Deadline.for_context(context))
 
     # -- delivering --------------------------------------------------------------------------
 
@@ -166,7 +162,7 @@ class Connector:
         if plan.include_header:
             metadata = self._source(plan.metadata_url or "", "metadata file")
             columns = parse_columns(metadata.read_all(MAX_METADATA_BYTES))
-        source = self._source(plan.data_url, "data file")
+        source = self._source(plan.data_url, "data file", deadline.check)
         source.open()
         chunks = source.chunks()
         if columns is not None:
@@ -204,8 +200,8 @@ class Connector:
             s3_url=self._presigned(plan.key),
         )
 
-    def _source(self, url: str, label: str) -> SourceFile:
-        return SourceFile(self._session, url, label, self._policy, sleep=self._sleep)
+    def _source(self, url: str, label: str, check_deadline: Callable[[], None] | None = None) -> SourceFile:
+        return SourceFile(self._session, url, label, self._policy, sleep=self._sleep, check_deadline=check_deadline)
 
     @staticmethod
     def _object_metadata(plan: Plan) -> dict[str, str]:

@@ -23,6 +23,7 @@ from .errors import UpstreamError
 log = logging.getLogger(__name__)
 
 READ_SIZE = 1024 * 1024
+BACKOFF_MAX_SECONDS = 10.0
 _RETRY_STATUSES = (429, 500, 502, 503, 504)
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 # Failures of an open body: the connection dropped, timed out or ended early.
@@ -34,10 +35,10 @@ class RetryPolicy:
     max_retries: int = 5
     backoff_seconds: float = 1.0
     connect_timeout: float = 10.0
-    read_timeout: float = 60.0
+    read_timeout: float = 30.0
 
     def backoff(self, attempt: int) -> float:
-        return min(self.backoff_seconds * (2 ** (attempt - 1)), 30.0)
+        return min(self.backoff_seconds * (2 ** (attempt - 1)), BACKOFF_MAX_SECONDS)
 
 
 def make_session(policy: RetryPolicy) -> requests.Session:
@@ -48,7 +49,7 @@ def make_session(policy: RetryPolicy) -> requests.Session:
         read=policy.max_retries,
         status=policy.max_retries,
         backoff_factor=policy.backoff_seconds,
-        backoff_max=30.0,
+        backoff_max=BACKOFF_MAX_SECONDS,
         status_forcelist=_RETRY_STATUSES,
         allowed_methods=frozenset({"GET"}),
         raise_on_status=False,
@@ -75,7 +76,9 @@ class SourceFile:
         url: str,
         label: str,
         policy: RetryPolicy,
+        *,
         sleep: Callable[[float], None] = time.sleep,
+        check_deadline: Callable[[], None] | None = None,
     ) -> None:
         self._session = session
         self._url = url
@@ -83,6 +86,7 @@ class SourceFile:
         self._host = urlsplit(url).hostname or "?"
         self._policy = policy
         self._sleep = sleep
+        self._check_deadline = check_deadline or (lambda: None)
         self.bytes_read = 0
         self.size: int | None = None
         self.resumes = 0
@@ -217,7 +221,9 @@ class SourceFile:
                 "source interrupted; resuming",
                 extra={"file": self._label, "at_byte": self.bytes_read, "attempt": self.resumes, "error": error},
             )
+            self._check_deadline()
             self._sleep(self._policy.backoff(failures_in_a_row))
+            self._check_deadline()
             response = self._open_at(self.bytes_read)
 
     def read_all(self, limit: int) -> bytes:
