@@ -13,7 +13,7 @@ import os
 import struct
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 BLOCK_SIZE = 1024 * 1024
@@ -60,7 +60,7 @@ def _deflate(block: bytes, dictionary: bytes, level: int) -> bytes:
 
 def gzip_chunks(
     chunks: Iterator[bytes], level: int, workers: int | None = None, block_size: int = BLOCK_SIZE
-) -> Iterator[bytes]:
+) -> Generator[bytes, None, None]:
     """Yield the gzip encoding of the concatenated chunks."""
     workers = workers or default_workers()
     yield _HEADER

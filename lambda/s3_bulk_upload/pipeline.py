@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 from .errors import DeadlineExceeded
 from .metadata import header_line, line_terminator
@@ -21,7 +21,7 @@ PROGRESS_EVERY_BYTES = 100 * 1024 * 1024
 FIRST_LINE_LOOKAHEAD = 8 * 1024 * 1024
 
 
-def with_header(columns: list[str], data: Iterator[bytes]) -> Iterator[bytes]:
+def with_header(columns: list[str], data: Iterator[bytes]) -> Generator[bytes, None, None]:
     """Yield the header line, then the data; the header ends like the data's first line."""
     seen: list[bytes] = []
     looked = 0

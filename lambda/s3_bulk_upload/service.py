@@ -58,7 +58,6 @@ class Connector:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._config = config
-        self._s3_client = s3_client
         self._sink = S3Sink(s3_client, config.bucket)
         self._lambda_client_factory = lambda_client_factory
         self._policy = RetryPolicy(config.source_max_retries, config.source_backoff_seconds)
@@ -171,13 +170,16 @@ class Connector:
             chunks = gzip_chunks(chunks, self._config.gzip_level)
         stream = ChunkStream(chunks, deadline)
         part_size = part_size_for(source.size, self._config.part_size_mib * MIB)
-        self._sink.upload(
-            plan.key,
-            stream,
-            metadata=self._object_metadata(plan),
-            config=transfer_config(part_size, self._config.max_concurrency),
-            create_only=not self._config.overwrite,
-        )
+        try:
+            self._sink.upload(
+                plan.key,
+                stream,
+                metadata=self._object_metadata(plan),
+                config=transfer_config(part_size, self._config.max_concurrency),
+                create_only=not self._config.overwrite,
+            )
+        finally:
+            chunks.close()  # on failure: close the download and stop the compression threads now
         seconds = time.monotonic() - started
         log.info(
             "transfer finished",

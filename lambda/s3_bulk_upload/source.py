@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -184,7 +184,7 @@ class SourceFile:
         if self._response is None:
             self._response = self._open_at(0)
 
-    def chunks(self) -> Iterator[bytes]:
+    def chunks(self) -> Generator[bytes, None, None]:
         """Yield the whole file; raise UpstreamError when it cannot be read completely.
 
         The retry budget counts interruptions in a row: a resume that moved at least a read's
