@@ -23,8 +23,10 @@ REQUIREMENTS = ROOT / "lambda" / "requirements.txt"
 PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 MAX_ZIP_BYTES = 5 * 1024 * 1024
-# Nothing the function runs: caches, console scripts (their shebang names the build machine).
+# Nothing the function runs: caches, console scripts (their shebang names the build machine),
+# and the install RECORDs (they hash those scripts, so they differ from machine to machine).
 EXCLUDED_PARTS = {"__pycache__", "bin", "tests", "test"}
+EXCLUDED_NAMES = {"RECORD"}
 
 
 def install_dependencies(target: Path, arch: str, python_version: str) -> None:
@@ -41,7 +43,12 @@ def install_dependencies(target: Path, arch: str, python_version: str) -> None:
 
 def included(path: Path, root: Path) -> bool:
     parts = path.relative_to(root).parts
-    return path.is_file() and not EXCLUDED_PARTS.intersection(parts) and path.suffix not in {".pyc", ".pyo"}
+    return (
+        path.is_file()
+        and not EXCLUDED_PARTS.intersection(parts)
+        and path.name not in EXCLUDED_NAMES
+        and path.suffix not in {".pyc", ".pyo"}
+    )
 
 
 def write_zip(root: Path, output: Path) -> None:

@@ -36,6 +36,15 @@ def test_package_layout(built):
     assert {i.date_time for i in zipfile.ZipFile(built[0]).infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
+def test_nothing_in_the_zip_names_the_build_machine(built):
+    archive = zipfile.ZipFile(built[0])
+    for name in archive.namelist():
+        content = archive.read(name)
+        for trace in (sys.prefix, sys.base_prefix, os.path.expanduser("~")):
+            assert trace.encode() not in content, f"{name} mentions {trace}"
+    assert not [n for n in archive.namelist() if n.endswith("/RECORD")]
+
+
 def test_zip_bytes_do_not_depend_on_file_times(tmp_path):
     tree = tmp_path / "tree"
     (tree / "pkg").mkdir(parents=True)
