@@ -132,9 +132,13 @@ class SourceFile:
         return f"{self._label}: {self._host} answered HTTP {status}"
 
     @staticmethod
-    def _total_length(response: requests.Response) -> int | None:
+    def _content_range(response: requests.Response) -> re.Match[str] | None:
+        return _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
+
+    @classmethod
+    def _total_length(cls, response: requests.Response) -> int | None:
         if response.status_code == 206:
-            match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
+            match = cls._content_range(response)
             if match and match.group(3) != "*":
                 return int(match.group(3))
             return None
@@ -152,7 +156,7 @@ class SourceFile:
     def _open_at(self, position: int) -> requests.Response:
         response = self._get(position)
         if response.status_code == 206:
-            match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
+            match = self._content_range(response)
             if not match or int(match.group(1)) != position:
                 response.close()
                 raise UpstreamError(f"{self._label}: {self._host} answered a range that was not asked for")
