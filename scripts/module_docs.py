@@ -8,13 +8,11 @@ rebuilt from variables.tf and outputs.tf. `--check` fails when a README is out o
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from tfconfig import TERRAFORM, module
 
-from tfconfig import TERRAFORM, module  # noqa: E402
+ROOT = TERRAFORM.parent
 
 BEGIN, END = "<!-- BEGIN_TF_DOCS -->", "<!-- END_TF_DOCS -->"
 

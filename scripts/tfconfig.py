@@ -1,4 +1,4 @@
-"""Terraform configuration as plain Python data, read with python-hcl2 (for contract tests)."""
+"""Terraform configuration as plain Python data, read with python-hcl2 (contract tests, make docs)."""
 
 from __future__ import annotations
 
