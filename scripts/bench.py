@@ -26,6 +26,8 @@ sys.path.insert(0, str(ROOT / "lambda"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import local_stack  # noqa: E402
+from demo import bulk_request  # noqa: E402
+from local_api import LocalContext, proxy_event  # noqa: E402
 
 MIB = 1024 * 1024
 CONTENDERS = ("handler", "handler_gz", "original", "download_only", "upload_only")
@@ -68,16 +70,10 @@ def run_handler(data_url: str, meta_url: str, bucket: str, key: str) -> int:
     os.environ.update(
         {"s3_bucket_name": bucket, "source_host_allowlist": local_stack.LOOPBACK, "delivery_mode": "sync"}
     )
-    body = {
-        "taskId": "bench",
-        "occurrenceId": str(uuid.uuid4()),
-        "presignedUrls": {"dataFile": data_url, "metadataFile": meta_url},
-        "sendParameters": {"s3_filename": key},
-    }
-    context = type(
-        "Context", (), {"aws_request_id": "bench", "invoked_function_arn": "arn:aws:lambda:::function:bench"}
+    body = bulk_request(data_url, meta_url, key)
+    response = lambda_handler(
+        proxy_event("POST", "/upload", {}, json.dumps(body).encode(), "127.0.0.1"), LocalContext()
     )
-    response = lambda_handler({"httpMethod": "POST", "requestContext": {}, "body": json.dumps(body)}, context())
     answer = json.loads(response["body"])
     if response["statusCode"] != 200:
         raise SystemExit(f"handler answered {response['statusCode']}: {answer}")
