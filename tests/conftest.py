@@ -105,3 +105,24 @@ def json_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     caplog.handler.setFormatter(JsonFormatter())
     caplog.set_level(logging.DEBUG)
     return caplog
+
+
+@pytest.fixture
+def head_of_missing_key_is_forbidden(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """S3 under a prefix-scoped role: HeadObject of a missing key answers 403, not 404.
+
+    Patches the moto server's S3 responses (it runs in this process); returns the HEADs seen.
+    """
+    from moto.s3.responses import S3Response
+
+    original = S3Response.head_object
+    heads: list[tuple[str, int]] = []
+
+    def head_object(self: S3Response, bucket_name: str, query: Any, key_name: str, headers: Any) -> Any:
+        status, response_headers, body = original(self, bucket_name, query, key_name, headers)
+        status = 403 if status == 404 else status
+        heads.append((key_name, status))
+        return status, response_headers, body
+
+    monkeypatch.setattr(S3Response, "head_object", head_object)
+    return heads

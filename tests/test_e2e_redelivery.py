@@ -70,3 +70,17 @@ def test_object_appearing_during_the_transfer_is_not_replaced(s3, bucket, stagin
     assert response["statusCode"] == 409, response["body"]
     assert s3.get_object(Bucket=bucket, Key=KEY)["Body"].read() == b"raced"
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_redelivery_is_recognised_when_head_of_a_missing_key_is_forbidden(
+    s3, bucket, staging, head_of_missing_key_is_forbidden, json_logs
+):
+    """A prefix-scoped role: HEAD of a missing key answers 403. The listing decides, HEAD only reads metadata."""
+    assert deliver(staging)["statusCode"] == 200
+    staging.requests.clear()
+    response = deliver(staging)
+    assert response["statusCode"] == 200
+    assert answer(response)["duplicate"] is True
+    assert staging.requests == []
+    assert head_of_missing_key_is_forbidden == [(KEY, 200)]  # no HEAD was sent for the missing key
+    assert "cannot check" not in json_logs.text

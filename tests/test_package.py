@@ -30,8 +30,12 @@ def test_package_layout(built):
     names = zipfile.ZipFile(built[0]).namelist()
     assert "s3_bulk_upload/handler.py" in names
     assert "requests/__init__.py" in names and "urllib3/__init__.py" in names
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or n.startswith(("tests/", "bin/"))]
-    assert not [n for n in names if n.startswith(("boto3/", "botocore/"))]  # the runtime provides them
+    # The SDK travels with the function: the runtime's own varies by runtime version and Region.
+    assert {"boto3/__init__.py", "botocore/__init__.py", "s3transfer/__init__.py"} <= set(names)
+    assert not [n for n in names if n.startswith(("tests/", "bin/"))]
+    # Bytecode for the runtime's Python only (Lambda cannot write it to /var/task).
+    assert "s3_bulk_upload/__pycache__/handler.cpython-313.pyc" in names
+    assert not [n for n in names if n.endswith(".pyc") and ".cpython-313." not in n]
     assert names == sorted(names)
     assert {i.date_time for i in zipfile.ZipFile(built[0]).infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
@@ -58,16 +62,27 @@ def test_zip_bytes_do_not_depend_on_file_times(tmp_path):
     assert zipfile.ZipFile(tmp_path / "1.zip").namelist() == ["pkg/a.py"]
 
 
+def test_bytecode_is_for_the_runtime_only_and_left_out_of_other_trees(tmp_path):
+    tree = tmp_path / "tree"
+    (tree / "pkg" / "__pycache__").mkdir(parents=True)
+    (tree / "pkg" / "a.py").write_text("A = 1\n")
+    for name in ("a.cpython-313.pyc", "a.cpython-311.pyc", "a.cpython-313.opt-1.pyc"):
+        (tree / "pkg" / "__pycache__" / name).write_bytes(b"code")
+    (tree / "pkg" / "stray.pyc").write_bytes(b"code")
+    write_zip(tree, tmp_path / "out.zip", "3.13")
+    assert zipfile.ZipFile(tmp_path / "out.zip").namelist() == ["pkg/__pycache__/a.cpython-313.pyc", "pkg/a.py"]
+
+
 def test_handler_imports_from_the_zip_alone(tmp_path):
-    """Built for this interpreter, extracted, with only boto3 from outside (as in Lambda)."""
+    """Built for this interpreter, extracted, with nothing from outside: the SDK is in the zip."""
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     zip_path = tmp_path / "local.zip"
     build(zip_path, "x86_64" if os.uname().machine == "x86_64" else "arm64", version)
     zipfile.ZipFile(zip_path).extractall(tmp_path / "task")
-    probe = "import s3_bulk_upload.handler as h, requests; print(h.lambda_handler.__name__, requests.__file__)"
+    probe = "import s3_bulk_upload.handler as h, botocore; print(h.lambda_handler.__name__, botocore.__file__)"
     result = subprocess.run(
-        [sys.executable, "-c", probe],
-        env={**os.environ, "PYTHONPATH": str(tmp_path / "task")},
+        [sys.executable, "-S", "-P", "-c", probe],
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(tmp_path / "task")},
         capture_output=True,
         text=True,
         check=True,

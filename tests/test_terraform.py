@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from build_zip import RUNTIME_PYTHON
 from s3_bulk_upload.config import load_config
 from terraform_offline import TERRAFORM_DIR, fmt, load, module_dirs
 from tfconfig import MODULE_DIRS, TERRAFORM, block, module, resource
@@ -161,6 +162,18 @@ def test_iam_is_least_privilege():
     assert statements["EncryptWithTheBucketKey"]["resources"] == ["${statement.value}"]
 
 
+def test_redelivery_check_needs_exactly_the_listing_and_the_head():
+    """ListObjectsV2(Prefix=key) is authorised by the s3:prefix condition (the key starts with the prefix);
+    HeadObject of a listed key by GetObject on the prefix. Nothing else reads the bucket."""
+    statements = iam_statements()
+    assert statements["ListOnlyThePrefix"]["actions"] == ["s3:ListBucket"]
+    condition = statements["ListOnlyThePrefix"]["dynamic"][0]["condition"]["content"][0]
+    assert condition["values"] == ["${condition.value}*"]
+    assert statements["ReadExportsForRedeliveryCheck"]["actions"] == ["s3:GetObject"]
+    reads = [a for s in statements.values() for a in s["actions"] if a.startswith("s3:") and a != "s3:PutObject"]
+    assert sorted(reads) == ["s3:AbortMultipartUpload", "s3:GetObject", "s3:ListBucket"]
+
+
 def test_no_broad_managed_policies_anywhere():
     for path in TERRAFORM.rglob("*.tf"):
         text = path.read_text()
@@ -182,6 +195,9 @@ def test_lambda_function_wiring():
     variables = module(m)["variable"]
     assert variables["handler"]["default"] == "s3_bulk_upload.handler.lambda_handler"
     assert variables["runtime"]["default"] == "python3.13"
+    # Only the runtime whose Python the zip is built for and the artifact tests run on.
+    assert block(variables["runtime"]["validation"])["condition"] == '${contains(["python3.13"], var.runtime)}'
+    assert f"python{RUNTIME_PYTHON}" == variables["runtime"]["default"]
     assert variables["architecture"]["default"] == "arm64"
     assert function["filename"] == "${var.zip_path}"
     assert function["source_code_hash"] == "${filebase64sha256(var.zip_path)}"

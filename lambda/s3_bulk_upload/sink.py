@@ -20,6 +20,8 @@ MIB = 1024 * 1024
 MAX_PARTS = 10_000
 TASK_ID_KEY = "ci360-task-id"
 OCCURRENCE_ID_KEY = "ci360-occurrence-id"
+_MISSING = ("404", "NoSuchKey", "NotFound")
+_DENIED = ("403", "AccessDenied", "Forbidden")
 _CONDITIONAL_EVENTS = (
     "before-parameter-build.s3.PutObject",
     "before-parameter-build.s3.CompleteMultipartUpload",
@@ -88,28 +90,65 @@ class S3Sink:
         self.bucket = bucket
 
     def existing(self, key: str) -> ExistingObject | None:
+        """What the key holds now, or None.
+
+        Existence is asked of ``ListObjectsV2(Prefix=key)``, which a role whose ``s3:ListBucket``
+        is narrowed by an ``s3:prefix`` condition may call. A ``HeadObject`` carries no prefix, so
+        under such a role S3 answers 403 (not 404) for a missing key; HEAD is sent only for a key
+        that the listing shows, to read its metadata.
+        """
+        size = self._listed_size(key)
+        if size is None:
+            return None
         try:
             head = self._client.head_object(Bucket=self.bucket, Key=key)
         except ClientError as exc:
             code = _error_code(exc)
-            if code in ("404", "NoSuchKey", "NotFound"):
-                return None
-            if code in ("403", "AccessDenied", "Forbidden"):
-                # S3 hides a missing key behind 403 unless the role may list it. Go on: the
-                # conditional write still guards overwrite=false, and a re-delivery is re-sent.
+            if code in _MISSING:
+                return None  # deleted between the listing and the HEAD
+            if code in _DENIED:
+                # It exists but its metadata cannot be read: not a re-delivery we can recognise.
                 log.warning(
-                    "cannot check for a previous delivery (HeadObject answered 403); "
-                    "grant s3:GetObject on the prefix and s3:ListBucket on the bucket",
+                    "cannot read the existing object's metadata (HeadObject answered 403); "
+                    "grant s3:GetObject on the prefix",
+                    extra={"key": key},
+                )
+                return ExistingObject(size=size, occurrence_id="")
+            raise DestinationError(f"could not check s3://{self.bucket}/{key}: {code}") from None
+        except BotoCoreError as exc:
+            raise DestinationError(f"could not reach S3 ({type(exc).__name__})") from None
+        return ExistingObject(
+            size=int(head.get("ContentLength", size)),
+            occurrence_id=head.get("Metadata", {}).get(OCCURRENCE_ID_KEY, ""),
+        )
+
+    def _listed_size(self, key: str) -> int | None:
+        """The size of exactly ``key`` as listed, or None; pages past longer keys that share it as a prefix.
+
+        General purpose buckets list the exact key first; directory buckets do not sort, hence the pages.
+        """
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=key, PaginationConfig={"PageSize": 1000}
+        )
+        try:
+            for page in pages:
+                for entry in page.get("Contents", ()):
+                    if entry.get("Key") == key:
+                        return int(entry.get("Size", 0))
+        except ClientError as exc:
+            code = _error_code(exc)
+            if code in _DENIED:
+                # Go on: the conditional write still guards overwrite=false; a re-delivery is re-sent.
+                log.warning(
+                    "cannot check for a previous delivery (ListObjectsV2 answered 403); "
+                    "grant s3:ListBucket on the bucket for the key prefix",
                     extra={"key": key},
                 )
                 return None
             raise DestinationError(f"could not check s3://{self.bucket}/{key}: {code}") from None
         except BotoCoreError as exc:
             raise DestinationError(f"could not reach S3 ({type(exc).__name__})") from None
-        return ExistingObject(
-            size=int(head.get("ContentLength", 0)),
-            occurrence_id=head.get("Metadata", {}).get(OCCURRENCE_ID_KEY, ""),
-        )
+        return None
 
     def upload(
         self,
@@ -134,7 +173,7 @@ class S3Sink:
             code = _error_code(exc)
             if code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
                 raise Conflict(f"s3://{self.bucket}/{key} already exists and overwrite is false") from None
-            if code in ("AccessDenied", "403"):
+            if code in _DENIED:
                 raise DestinationError(
                     f"access denied writing s3://{self.bucket}/{key}: check the function role and bucket key policy"
                 ) from None

@@ -30,11 +30,12 @@ data "aws_iam_policy_document" "function" {
 
   statement {
     sid       = "ReadExportsForRedeliveryCheck"
-    actions   = ["s3:GetObject"] # HeadObject of the key; the optional pre-signed GET URL
+    actions   = ["s3:GetObject"] # HeadObject of a listed key (its occurrence id); the optional pre-signed GET URL
     resources = ["${var.bucket_arn}/${var.key_prefix}*"]
   }
 
-  # Without ListBucket a missing key answers 403 instead of 404.
+  # The re-delivery check: ListObjectsV2(Prefix=<key>), which the s3:prefix condition authorises
+  # (a HeadObject carries no prefix, so a missing key would answer it 403).
   statement {
     sid       = "ListOnlyThePrefix"
     actions   = ["s3:ListBucket"]
