@@ -12,14 +12,16 @@ WORKSPACE   ?= dev
 TFVARS      := env/$(WORKSPACE).tfvars
 ZIP         := dist/s3_bulk_upload.zip
 
-.PHONY: help venv test checkov package plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace
+.PHONY: help venv test typecheck checkov package import-time plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements-dev.txt lambda/requirements.txt
+# The function and the local toolkit (scripts/devkit) are installed editable: nothing edits sys.path.
+$(VENV)/.installed: requirements-dev.txt lambda/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 $(VENV_CKV)/.installed: requirements-checkov.txt
@@ -29,11 +31,16 @@ $(VENV_CKV)/.installed: requirements-checkov.txt
 
 venv: $(VENV)/.installed ## Create .venv from the pinned requirements
 
-test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, checkov and the whole pytest suite (offline)
+test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, mypy, checkov and the whole pytest suite (offline)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(MAKE) --no-print-directory typecheck
 	$(MAKE) --no-print-directory checkov
 	$(PY) -m pytest
+
+typecheck: $(VENV)/.installed ## mypy: strict for the function, checked for the toolkit and tests
+	$(VENV)/bin/mypy --strict lambda/s3_bulk_upload
+	$(VENV)/bin/mypy scripts/devkit tests
 
 checkov: $(VENV_CKV)/.installed ## Security policy checks on terraform/ (0 failed)
 	$(VENV_CKV)/bin/checkov --directory $(TF_DIR) --config-file .checkov.yaml --skip-download --quiet --compact
@@ -41,22 +48,25 @@ checkov: $(VENV_CKV)/.installed ## Security policy checks on terraform/ (0 faile
 ARCH ?= arm64
 
 package: $(VENV)/.installed ## Build dist/s3_bulk_upload.zip (reproducible; ARCH=arm64|x86_64) for terraform apply
-	$(PY) scripts/build_zip.py --output $(ZIP) --arch $(ARCH)
+	$(PY) -m devkit.build_zip --output $(ZIP) --arch $(ARCH)
+
+import-time: $(VENV)/.installed ## Zip size and the handler's cold import time from the unpacked zip (Python 3.13)
+	$(PY) -m devkit.artifact import-time
 
 docs: $(VENV)/.installed ## Regenerate the inputs/outputs tables of the Terraform READMEs
-	$(PY) scripts/module_docs.py
+	$(PY) -m devkit.module_docs
 
 bench: $(VENV)/.installed ## Side-by-side benchmark (BENCH_ARGS=--quick for a short run)
-	$(PY) scripts/bench.py run --json .bench/results.json --plot .bench/performance.png $(BENCH_ARGS)
+	$(PY) -m devkit.bench run --json .bench/results.json --plot .bench/performance.png $(BENCH_ARGS)
 
 fmt: $(VENV)/.installed ## Format Python and Terraform
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
-	$(PY) scripts/terraform_offline.py fmt
+	$(PY) -m devkit.terraform_offline fmt
 
 lint: $(VENV)/.installed $(VENV_CKV)/.installed ## Offline checks: ruff, terraform fmt + config load, checkov; tflint when installed
 	$(VENV)/bin/ruff check .
-	$(PY) scripts/terraform_offline.py check
+	$(PY) -m devkit.terraform_offline check
 	$(MAKE) --no-print-directory checkov
 	@if command -v tflint >/dev/null 2>&1; then \
 	  tflint --chdir=$(TF_DIR) --init && tflint --chdir=$(TF_DIR) --recursive --config=$(CURDIR)/.tflint.hcl; \
@@ -79,13 +89,13 @@ destroy: package workspace ## terraform destroy for WORKSPACE (the zip must exis
 	cd $(TF_DIR) && $(TERRAFORM) destroy -input=false -var-file=$(TFVARS)
 
 demo: $(VENV)/.installed ## Try it locally: embedded S3, local webhook, one CI360 bulk request (no AWS account)
-	$(PY) scripts/demo.py demo
+	$(PY) -m devkit.demo demo
 
 serve: $(VENV)/.installed ## Keep the local stack up and print a ready-to-paste curl command
-	$(PY) scripts/demo.py serve
+	$(PY) -m devkit.demo serve
 
 smoke: $(VENV)/.installed workspace ## Deliver a sample through the deployed WORKSPACE and clean up
-	$(PY) scripts/smoke.py --terraform $(TERRAFORM) --terraform-dir $(TF_DIR)
+	$(PY) -m devkit.smoke --terraform $(TERRAFORM) --terraform-dir $(TF_DIR)
 
 ci360-config: workspace ## Print what CI360's connector screens need (API key included)
 	@cd $(TF_DIR) && $(TERRAFORM) output -raw ci360_setup && echo && \

@@ -54,6 +54,7 @@ module "lambda" {
   log_group_name              = local.log_group_name
   role_arn                    = module.iam.role_arn
   zip_path                    = "${path.root}/${var.lambda_zip_path}"
+  runtime                     = var.lambda_runtime
   architecture                = var.lambda_architecture
   memory_mb                   = var.lambda_memory_mb
   timeout_seconds             = var.lambda_timeout_seconds

@@ -104,6 +104,17 @@ variable "lambda_zip_path" {
   default     = "../dist/s3_bulk_upload.zip"
 }
 
+variable "lambda_runtime" {
+  description = "Lambda runtime. Only python3.13: the version make package builds the zip for (wheels and bytecode) and the artifact tests run on."
+  type        = string
+  default     = "python3.13"
+
+  validation {
+    condition     = contains(["python3.13"], var.lambda_runtime)
+    error_message = "lambda_runtime must be python3.13: the version make package builds for and the artifact tests run on."
+  }
+}
+
 variable "lambda_architecture" {
   description = "Instruction set of the function: arm64 (default, cheaper) or x86_64. `make package ARCH=…` must match."
   type        = string

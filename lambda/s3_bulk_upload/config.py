@@ -1,10 +1,16 @@
-"""Lambda configuration from environment variables (names fixed by the connector contract)."""
+"""Lambda configuration from environment variables (names fixed by the connector contract).
+
+Each setting is declared once, below: its variable, default, bounds and meaning. The README's
+tables and the Terraform defaults are tested against these declarations.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import ConfigError
 
@@ -16,25 +22,6 @@ _FALSE = {"false", "0", "no", "off"}
 _HOST_ENTRY = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|::1|\[::1\]")
 
 
-@dataclass(frozen=True)
-class Config:
-    bucket: str
-    key_prefix: str = ""
-    source_host_allowlist: tuple[str, ...] = ("amazonaws.com",)
-    include_header: bool = True
-    overwrite: bool = True
-    delivery_mode: str = "auto"
-    async_threshold_bytes: int = 536_870_912
-    gzip_level: int = 6
-    return_presigned_url: bool = False
-    log_level: str = "INFO"
-    # Not in the contract's table: tuning knobs with safe defaults, documented in the README.
-    part_size_mib: int = 8
-    max_concurrency: int = 8
-    source_max_retries: int = 5
-    source_backoff_seconds: float = 1.0
-
-
 def parse_bool(name: str, raw: str) -> bool:
     value = raw.strip().lower()
     if value in _TRUE:
@@ -44,65 +31,116 @@ def parse_bool(name: str, raw: str) -> bool:
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
 
 
-def _int(name: str, raw: str, low: int, high: int) -> int:
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, not {value}")
+def _whole(low: int, high: int) -> Callable[[str, str], int]:
+    def parse(name: str, raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+        if not low <= value <= high:
+            raise ConfigError(f"{name} must be between {low} and {high}, not {value}")
+        return value
+
+    return parse
+
+
+def _number(low: float, high: float) -> Callable[[str, str], float]:
+    def parse(name: str, raw: str) -> float:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+        if not low <= value <= high:
+            raise ConfigError(f"{name} must be between {low} and {high}, not {value}")
+        return value
+
+    return parse
+
+
+def _one_of(choices: tuple[str, ...], normalise: Callable[[str], str]) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        value = normalise(raw.strip())
+        if value not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+        return value
+
+    return parse
+
+
+def _required(name: str, raw: str) -> str:
+    value = raw.strip()
+    if not value:
+        raise ConfigError(f"{name} is required")
     return value
 
 
-def _float(name: str, raw: str, low: float, high: float) -> float:
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, not {value}")
-    return value
+def _prefix(name: str, raw: str) -> str:
+    if raw.startswith("/"):
+        raise ConfigError(f"{name} must not start with '/'")
+    return raw
 
 
-def _allowlist(raw: str) -> tuple[str, ...]:
+def _allowlist(name: str, raw: str) -> tuple[str, ...]:
     hosts = tuple(h.strip().lower().rstrip(".") for h in raw.split(",") if h.strip())
     if not hosts:
-        raise ConfigError("source_host_allowlist must name at least one host")
+        raise ConfigError(f"{name} must name at least one host")
     for host in hosts:
         if not _HOST_ENTRY.fullmatch(host):
-            raise ConfigError(f"source_host_allowlist entry {host!r} must be a bare host name")
+            raise ConfigError(f"{name} entry {host!r} must be a bare host name")
     return hosts
+
+
+def _setting(env: str, default: Any, parse: Callable[[str, str], Any], meaning: str, *, contract: bool = True) -> Any:
+    """A Config field read from environment variable ``env`` (``default`` when unset)."""
+    return field(default=default, metadata={"env": env, "parse": parse, "meaning": meaning, "contract": contract})
+
+
+@dataclass(frozen=True)
+class Config:
+    bucket: str = _setting("s3_bucket_name", "", _required, "destination bucket (required)")
+    key_prefix: str = _setting("s3_key_prefix", "", _prefix, "prefix for every key")
+    source_host_allowlist: tuple[str, ...] = _setting(
+        "source_host_allowlist", ("amazonaws.com",), _allowlist, "comma-separated hosts the files may come from"
+    )
+    include_header: bool = _setting("include_header", True, parse_bool, "write the header row")
+    overwrite: bool = _setting("overwrite", True, parse_bool, "replace an existing object at the key")
+    delivery_mode: str = _setting("delivery_mode", "auto", _one_of(DELIVERY_MODES, str.lower), "sync, async or auto")
+    async_threshold_bytes: int = _setting(
+        "async_threshold_bytes", 536_870_912, _whole(0, 5 * 1024**4), "data-file size at which auto goes async"
+    )
+    gzip_level: int = _setting("gzip_level", 6, _whole(1, 9), "1-9")
+    return_presigned_url: bool = _setting(
+        "return_presigned_url", False, parse_bool, "add a 24 h GET URL of the object to the answer"
+    )
+    log_level: str = _setting("log_level", "INFO", _one_of(LOG_LEVELS, str.upper), "DEBUG, INFO, WARNING, ERROR")
+    # Not in the contract's table: tuning knobs with safe defaults, documented in the README.
+    part_size_mib: int = _setting("part_size_mib", 8, _whole(5, 512), "multipart part size", contract=False)
+    max_concurrency: int = _setting("max_concurrency", 8, _whole(1, 64), "parts uploaded at once", contract=False)
+    source_max_retries: int = _setting(
+        "source_max_retries", 5, _whole(0, 20), "retries of a failed download", contract=False
+    )
+    source_backoff_seconds: float = _setting(
+        "source_backoff_seconds", 1.0, _number(0.0, 60.0), "first retry's wait", contract=False
+    )
+
+
+SETTINGS = tuple(dataclasses.fields(Config))
+
+
+def environment_value(setting: dataclasses.Field[Any]) -> str:
+    """A setting's default as it is written in the environment (and in the README and Terraform)."""
+    value = setting.default
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return str(value)
 
 
 def load_config(env: Mapping[str, str]) -> Config:
     """Read and validate every variable; the first invalid one raises ConfigError naming it."""
-    bucket = env.get("s3_bucket_name", "").strip()
-    if not bucket:
-        raise ConfigError("s3_bucket_name is required")
-    prefix = env.get("s3_key_prefix", "")
-    if prefix.startswith("/"):
-        raise ConfigError("s3_key_prefix must not start with '/'")
-    mode = env.get("delivery_mode", "auto").strip().lower()
-    if mode not in DELIVERY_MODES:
-        raise ConfigError(f"delivery_mode must be one of {', '.join(DELIVERY_MODES)}, not {mode!r}")
-    log_level = env.get("log_level", "INFO").strip().upper()
-    if log_level not in LOG_LEVELS:
-        raise ConfigError(f"log_level must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
-    return Config(
-        bucket=bucket,
-        key_prefix=prefix,
-        source_host_allowlist=_allowlist(env.get("source_host_allowlist", "amazonaws.com")),
-        include_header=parse_bool("include_header", env.get("include_header", "true")),
-        overwrite=parse_bool("overwrite", env.get("overwrite", "true")),
-        delivery_mode=mode,
-        async_threshold_bytes=_int(
-            "async_threshold_bytes", env.get("async_threshold_bytes", "536870912"), 0, 5 * 1024**4
-        ),
-        gzip_level=_int("gzip_level", env.get("gzip_level", "6"), 1, 9),
-        return_presigned_url=parse_bool("return_presigned_url", env.get("return_presigned_url", "false")),
-        log_level=log_level,
-        part_size_mib=_int("part_size_mib", env.get("part_size_mib", "8"), 5, 512),
-        max_concurrency=_int("max_concurrency", env.get("max_concurrency", "8"), 1, 64),
-        source_max_retries=_int("source_max_retries", env.get("source_max_retries", "5"), 0, 20),
-        source_backoff_seconds=_float("source_backoff_seconds", env.get("source_backoff_seconds", "1.0"), 0.0, 60.0),
-    )
+    values = {}
+    for setting in SETTINGS:
+        name = setting.metadata["env"]
+        values[setting.name] = setting.metadata["parse"](name, env.get(name, environment_value(setting)))
+    return Config(**values)

@@ -16,8 +16,10 @@ from collections import deque
 from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
-BLOCK_SIZE = 1024 * 1024
-WINDOW = 32 * 1024
+from .units import KIB, MIB
+
+BLOCK_SIZE = MIB
+WINDOW = 32 * KIB
 # Magic, deflate, no flags, mtime 0 (reproducible), no extra flags, OS = Unix.
 _HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
 # A final, empty fixed-Huffman block: ends the deflate stream after the sync-flushed pieces.

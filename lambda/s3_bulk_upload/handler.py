@@ -1,11 +1,28 @@
-"""Lambda entry point: parse the proxy event, call the connector, shape the answer."""
+"""Lambda entry point: one envelope around the two kinds of event the function receives.
+
+A request's life:
+
+1. API Gateway's proxy event (CI360's POST) → ``Connector.accept``: parse and validate (400
+   before any download), build the key, check for a previous delivery (duplicate or 409).
+2. Small enough (or ``delivery_mode=sync``): transfer now and answer 200 with what landed.
+3. Otherwise: send the validated plan to this same function as an asynchronous invocation
+   (``InvocationType=Event``) and answer 202 at once.
+4. That hand-off event → ``Connector.run_handoff``: check the plan again, transfer; a failure
+   raises, so Lambda's retries and the on-failure destination apply.
+
+Both paths share the envelope: JSON logs from the first line, the configuration read and
+checked, the request id on every log line, and every failure turned into a safe answer.
+"""
 
 from __future__ import annotations
 
 import functools
 import logging
 import os
-from typing import Any
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from botocore.config import Config as BotoConfig
@@ -14,16 +31,23 @@ from . import answers
 from .config import Config, load_config
 from .errors import ConnectorError
 from .handoff import is_handoff
+from .lambda_context import LambdaContext
 from .logs import request_context, setup_logging
 from .request import parse_proxy_event
 from .service import Connector, Outcome
 
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_s3 import S3Client
+
 log = logging.getLogger(__name__)
+Answer = dict[str, Any]
+T = TypeVar("T")
 
 
 @functools.lru_cache(maxsize=4)
-def _s3_client(max_pool_connections: int) -> Any:
-    # Created once per container and reused: connection reuse matters more than anything else here.
+def aws_s3_client(max_pool_connections: int) -> S3Client:
+    """Created once per container and reused: connection reuse matters more than anything else here."""
     return boto3.client(
         "s3",
         config=BotoConfig(
@@ -37,15 +61,66 @@ def _s3_client(max_pool_connections: int) -> Any:
 
 
 @functools.lru_cache(maxsize=1)
-def _lambda_client() -> Any:
+def aws_lambda_client() -> LambdaClient:
     return boto3.client("lambda")
 
 
-def _connector(config: Config) -> Connector:
-    return Connector(config, _s3_client(config.max_concurrency + 2), _lambda_client)
+@dataclass(frozen=True)
+class Handler:
+    """The function, with what it talks to injected: AWS clients (the local stand-ins pass their own)
+    and the wait between download retries."""
+
+    s3_client: Callable[[int], S3Client] = aws_s3_client
+    lambda_client: Callable[[], LambdaClient] = aws_lambda_client
+    sleep: Callable[[float], None] = time.sleep
+
+    def __call__(self, event: Any, context: LambdaContext) -> Answer:
+        request_id = str(getattr(context, "aws_request_id", "") or "")
+        with request_context(request_id):
+            if is_handoff(event):
+                return self._envelope(
+                    lambda connector: _handoff_result(connector.run_handoff(event, context)),
+                    failed=_raise_handoff_failure,
+                    crashed=_raise_handoff_crash,
+                )
+            proxy_event = event if isinstance(event, dict) else {}
+            return self._envelope(
+                lambda connector: _accept(connector, proxy_event, context, request_id),
+                failed=lambda error: _answer_failure(error, request_id),
+                crashed=lambda: _answer_crash(request_id),
+            )
+
+    def _envelope(
+        self,
+        work: Callable[[Connector], T],
+        *,
+        failed: Callable[[ConnectorError], T],
+        crashed: Callable[[], T],
+    ) -> T:
+        setup_logging("INFO")  # JSON from the first line, even when the configuration is invalid
+        try:
+            config = load_config(os.environ)
+            setup_logging(config.log_level)
+            return work(self._connector(config))
+        except ConnectorError as error:
+            return failed(error)
+        except Exception:
+            return crashed()
+
+    def _connector(self, config: Config) -> Connector:
+        return Connector(config, self.s3_client(config.max_concurrency + 2), self.lambda_client, sleep=self.sleep)
 
 
-def _ok(outcome: Outcome, request_id: str) -> dict[str, Any]:
+def _accept(connector: Connector, event: dict[str, Any], context: LambdaContext, request_id: str) -> Answer:
+    request = parse_proxy_event(event)
+    api_request_id = (event.get("requestContext") or {}).get("requestId", "")
+    log.info("request received", extra={"api_request_id": api_request_id})
+    answer = _ok(connector.accept(request, context, request_id), request_id)
+    log.info("request answered", extra={"status_code": answer["statusCode"]})
+    return answer
+
+
+def _ok(outcome: Outcome, request_id: str) -> Answer:
     where = {"bucket_name": outcome.bucket, "upload_filename": outcome.key, "s3_uri": outcome.s3_uri}
     if outcome.accepted:
         return answers.respond(202, "Accepted", request_id, **where)
@@ -54,51 +129,39 @@ def _ok(outcome: Outcome, request_id: str) -> dict[str, Any]:
     return answers.respond(200, "OK", request_id, **where, **delivered, **extra)
 
 
-def _handle_proxy(event: dict[str, Any], context: Any, request_id: str) -> dict[str, Any]:
-    setup_logging("INFO")  # JSON from the first line, even when the configuration is invalid
-    try:
-        config = load_config(os.environ)
-        setup_logging(config.log_level)
-        request = parse_proxy_event(event)
-        api_request_id = (event.get("requestContext") or {}).get("requestId", "")
-        log.info("request received", extra={"api_request_id": api_request_id})
-        answer = _ok(_connector(config).accept(request, context, request_id), request_id)
-    except ConnectorError as error:
-        log.warning(
-            "request failed", extra={"status": error.status, "status_code": error.status_code, "reason": error.message}
-        )
-        return answers.failure(error, request_id)
-    except Exception:
-        log.exception("unexpected failure")
-        return answers.internal_error(request_id)
-    log.info("request answered", extra={"status_code": answer["statusCode"]})
-    return answer
+def _answer_failure(error: ConnectorError, request_id: str) -> Answer:
+    log.warning(
+        "request failed", extra={"status": error.status, "status_code": error.status_code, "reason": error.message}
+    )
+    return answers.failure(error, request_id)
 
 
-def _handle_handoff(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Raise on failure, so Lambda's retries and on-failure destination apply.
+def _answer_crash(request_id: str) -> Answer:
+    log.exception("unexpected failure")
+    return answers.internal_error(request_id)
 
-    The raised exception is new and has no cause: Lambda prints it, and its text is safe.
-    """
-    setup_logging("INFO")
-    try:
-        config = load_config(os.environ)
-        setup_logging(config.log_level)
-        outcome = _connector(config).run_handoff(event, context)
-    except ConnectorError as error:
-        log.error("asynchronous transfer failed", extra={"status": error.status, "reason": error.message})
-        raise RuntimeError(f"{error.status}: {error.message}") from None
-    except Exception:
-        log.exception("asynchronous transfer failed unexpectedly")
-        raise RuntimeError("Error: unexpected failure; see the function's logs") from None
+
+def _handoff_result(outcome: Outcome) -> Answer:
     return {"status": "OK", "s3_uri": outcome.s3_uri, "bytes": outcome.bytes, "duplicate": outcome.duplicate}
 
 
-def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
-    request_id = str(getattr(context, "aws_request_id", "") or "")
-    with request_context(request_id):
-        if is_handoff(event):
-            return _handle_handoff(event, context)
-        if not isinstance(event, dict):
-            event = {}
-        return _handle_proxy(event, context, request_id)
+# An asynchronous run raises on failure, so Lambda's retries and on-failure destination apply.
+# The raised exception is new and has no cause: Lambda prints it, and its text is safe.
+
+
+def _raise_handoff_failure(error: ConnectorError) -> Answer:
+    log.error("asynchronous transfer failed", extra={"status": error.status, "reason": error.message})
+    raise RuntimeError(f"{error.status}: {error.message}") from None
+
+
+def _raise_handoff_crash() -> Answer:
+    log.exception("asynchronous transfer failed unexpectedly")
+    raise RuntimeError("Error: unexpected failure; see the function's logs") from None
+
+
+_default_handler = Handler()
+
+
+def lambda_handler(event: Any, context: LambdaContext) -> Answer:
+    """The function Lambda calls (``s3_bulk_upload.handler.lambda_handler``)."""
+    return _default_handler(event, context)

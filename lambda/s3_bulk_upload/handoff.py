@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import DestinationError
 from .request import is_proxy_event
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
 
 HANDOFF_KEY = "ci360S3BulkUploadHandoff"
 HANDOFF_VERSION = 1
@@ -58,7 +61,7 @@ def parse_handoff(event: dict[str, Any]) -> tuple[Plan, str]:
     return plan, str(document.get("acceptedRequestId", ""))
 
 
-def send(lambda_client: Any, function_arn: str, event: dict[str, Any]) -> None:
+def send(lambda_client: LambdaClient, function_arn: str, event: dict[str, Any]) -> None:
     try:
         response = lambda_client.invoke(
             FunctionName=function_arn, InvocationType="Event", Payload=json.dumps(event).encode()

@@ -7,8 +7,9 @@ import io
 import json
 
 from .errors import UpstreamError
+from .units import MIB
 
-MAX_METADATA_BYTES = 4 * 1024 * 1024
+MAX_METADATA_BYTES = 4 * MIB
 
 
 def parse_columns(raw: bytes) -> list[str]:

@@ -13,12 +13,13 @@ from collections.abc import Callable, Generator, Iterator
 
 from .errors import DeadlineExceeded
 from .metadata import header_line, line_terminator
+from .units import MIB
 
 log = logging.getLogger(__name__)
 
-PROGRESS_EVERY_BYTES = 100 * 1024 * 1024
+PROGRESS_EVERY_BYTES = 100 * MIB
 # How far to look for the end of the first line before settling for "\n" (bounds memory).
-FIRST_LINE_LOOKAHEAD = 8 * 1024 * 1024
+FIRST_LINE_LOOKAHEAD = 8 * MIB
 
 
 def with_header(columns: list[str], data: Iterator[bytes]) -> Generator[bytes, None, None]:
@@ -118,7 +119,7 @@ class ChunkStream(io.RawIOBase):
                 "transfer progress",
                 extra={
                     "bytes_uploaded_to_s3": self.bytes_out,
-                    "mib_per_second": round(self.bytes_out / 1048576 / max(elapsed, 1e-6), 1),
+                    "mib_per_second": round(self.bytes_out / MIB / max(elapsed, 1e-6), 1),
                 },
             )
             self._next_progress = (self.bytes_out // PROGRESS_EVERY_BYTES + 1) * PROGRESS_EVERY_BYTES

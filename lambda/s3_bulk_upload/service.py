@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
@@ -18,11 +18,17 @@ from .errors import BadRequest, Conflict
 from .gzip_stream import gzip_chunks
 from .handoff import Plan
 from .keys import build_key, validate_key
+from .lambda_context import LambdaContext
 from .metadata import MAX_METADATA_BYTES, parse_columns
 from .pipeline import ChunkStream, Deadline, with_header
 from .request import BulkRequest
-from .sink import MIB, OCCURRENCE_ID_KEY, TASK_ID_KEY, S3Sink, part_size_for, transfer_config
+from .sink import OCCURRENCE_ID_KEY, TASK_ID_KEY, S3Sink, part_size_for, transfer_config
 from .source import RetryPolicy, SourceFile, make_session
+from .units import MIB
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_s3 import S3Client
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +53,17 @@ class Outcome:
 
 
 class Connector:
+    """The connector's decisions for one configuration: accept or hand off, re-delivery, transfer.
+
+    Its I/O comes in through the constructor (S3 client, Lambda client factory, HTTP session,
+    sleep and clock), so tests and the local stand-ins replace it without patching.
+    """
+
     def __init__(
         self,
         config: Config,
-        s3_client: Any,
-        lambda_client_factory: Callable[[], Any],
+        s3_client: S3Client,
+        lambda_client_factory: Callable[[], LambdaClient],
         *,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -70,22 +82,27 @@ class Connector:
     def plan(self, request: BulkRequest) -> Plan:
         """Validate everything that can be checked without fetching: a 400 comes before any download."""
         include_header = self._config.include_header if request.include_header is None else request.include_header
-        key = build_key(self._config.key_prefix, request, self._clock())
-        check_source_url(request.data_url, self._config.source_host_allowlist, "presignedUrls.dataFile")
-        if include_header:
-            if not request.metadata_url:
-                raise BadRequest("presignedUrls.metadataFile is required when the header row is on")
-            check_source_url(request.metadata_url, self._config.source_host_allowlist, "presignedUrls.metadataFile")
-        return Plan(
-            key=key,
+        plan = Plan(
+            key=build_key(self._config.key_prefix, request, self._clock()),
             data_url=request.data_url,
             metadata_url=request.metadata_url if include_header else None,
             include_header=include_header,
             task_id=request.task_id,
             occurrence_id=request.occurrence_id,
         )
+        self._check_sources(plan)
+        return plan
 
-    def accept(self, request: BulkRequest, context: Any, request_id: str) -> Outcome:
+    def _check_sources(self, plan: Plan) -> None:
+        """Only allow-listed URLs are ever fetched: checked on acceptance and again in the asynchronous run."""
+        allowlist = self._config.source_host_allowlist
+        check_source_url(plan.data_url, allowlist, "presignedUrls.dataFile")
+        if plan.include_header:
+            if not plan.metadata_url:
+                raise BadRequest("presignedUrls.metadataFile is required when the header row is on")
+            check_source_url(plan.metadata_url, allowlist, "presignedUrls.metadataFile")
+
+    def accept(self, request: BulkRequest, context: LambdaContext, request_id: str) -> Outcome:
         plan = self.plan(request)
         previous = self.previous_delivery(plan)
         if previous is not None:
@@ -113,7 +130,7 @@ class Connector:
 
     # -- the asynchronous run ----------------------------------------------------------------
 
-    def run_handoff(self, event: dict[str, Any], context: Any) -> Outcome:
+    def run_handoff(self, event: dict[str, Any], context: LambdaContext) -> Outcome:
         """Transfer a handed-off plan; raises on failure so Lambda's retries and destination apply."""
         try:
             plan, accepted_request_id = handoff.parse_handoff(event)
@@ -124,9 +141,7 @@ class Connector:
         validate_key(plan.key)
         if not plan.key.startswith(self._config.key_prefix):
             raise BadRequest("hand-off key is outside s3_key_prefix")
-        check_source_url(plan.data_url, self._config.source_host_allowlist, "dataFile")
-        if plan.include_header:
-            check_source_url(plan.metadata_url or "", self._config.source_host_allowlist, "metadataFile")
+        self._check_sources(plan)
         return self.previous_delivery(plan) or self.deliver(plan, Deadline.for_context(context))
 
     # -- delivering --------------------------------------------------------------------------

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import Conflict, DestinationError
+from .units import MIB
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 log = logging.getLogger(__name__)
 
-MIB = 1024 * 1024
 MAX_PARTS = 10_000
 TASK_ID_KEY = "ci360-task-id"
 OCCURRENCE_ID_KEY = "ci360-occurrence-id"
@@ -68,7 +72,7 @@ def _if_none_match(params: dict[str, Any], **_: Any) -> None:
 
 
 @contextlib.contextmanager
-def _create_only(client: Any) -> Iterator[None]:
+def _create_only(client: S3Client) -> Iterator[None]:
     """Make the write conditional: s3transfer's ExtraArgs cannot carry IfNoneMatch."""
     events = client.meta.events
     for name in _CONDITIONAL_EVENTS:
@@ -85,7 +89,9 @@ def _error_code(exc: ClientError) -> str:
 
 
 class S3Sink:
-    def __init__(self, client: Any, bucket: str) -> None:
+    """The destination: what a key holds now, and writing a stream to it whole or not at all."""
+
+    def __init__(self, client: S3Client, bucket: str) -> None:
         self._client = client
         self.bucket = bucket
 
@@ -153,7 +159,7 @@ class S3Sink:
     def upload(
         self,
         key: str,
-        stream: BinaryIO,
+        stream: io.RawIOBase,
         *,
         metadata: dict[str, str],
         config: TransferConfig,
@@ -168,7 +174,10 @@ class S3Sink:
         guard = _create_only(self._client) if create_only else contextlib.nullcontext()
         try:
             with guard:
-                self._client.upload_fileobj(stream, self.bucket, key, ExtraArgs=extra_args, Config=config)
+                # s3transfer needs only read(): a raw stream is enough.
+                self._client.upload_fileobj(
+                    cast(IO[bytes], stream), self.bucket, key, ExtraArgs=extra_args, Config=config
+                )
         except ClientError as exc:
             code = _error_code(exc)
             if code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):

@@ -19,10 +19,11 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from .errors import UpstreamError
+from .units import MIB
 
 log = logging.getLogger(__name__)
 
-READ_SIZE = 1024 * 1024
+READ_SIZE = MIB
 BACKOFF_MAX_SECONDS = 10.0
 _RETRY_STATUSES = (429, 500, 502, 503, 504)
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
@@ -38,7 +39,7 @@ class RetryPolicy:
     read_timeout: float = 30.0
 
     def backoff(self, attempt: int) -> float:
-        return min(self.backoff_seconds * (2 ** (attempt - 1)), BACKOFF_MAX_SECONDS)
+        return min(self.backoff_seconds * 2.0 ** (attempt - 1), BACKOFF_MAX_SECONDS)
 
 
 def make_session(policy: RetryPolicy) -> requests.Session:
@@ -70,6 +71,12 @@ class _ShortRead(Exception):
 
 
 class SourceFile:
+    """One staging file behind a pre-signed URL, read as a stream of chunks that survives drops.
+
+    ``chunks()`` retries and resumes with ``Range`` from the byte reached, asks for the same file
+    (``If-Match`` on the first ETag, same size), and fails rather than deliver a short or spliced body.
+    """
+
     def __init__(
         self,
         session: requests.Session,

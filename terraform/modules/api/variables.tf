@@ -6,11 +6,6 @@ variable "name" {
 variable "stage_name" {
   description = "Stage name (the workspace, e.g. dev or prod)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9_-]{1,128}$", var.stage_name))
-    error_message = "stage_name may hold only letters, digits, hyphens and underscores."
-  }
 }
 
 variable "function_name" {
@@ -27,22 +22,12 @@ variable "resource_path" {
   description = "Path part of the webhook resource."
   type        = string
   default     = "upload"
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9._-]+$", var.resource_path))
-    error_message = "resource_path must be one path segment."
-  }
 }
 
 variable "integration_timeout_ms" {
   description = "How long API Gateway waits for the function (50-29000 ms); longer transfers should use async mode."
   type        = number
   default     = 29000
-
-  validation {
-    condition     = var.integration_timeout_ms >= 50 && var.integration_timeout_ms <= 29000
-    error_message = "integration_timeout_ms must be between 50 and 29000."
-  }
 }
 
 variable "throttle_rate_limit" {
@@ -61,22 +46,12 @@ variable "quota_per_day" {
   description = "Requests per day in the usage plan; 0 for no quota."
   type        = number
   default     = 0
-
-  validation {
-    condition     = var.quota_per_day >= 0
-    error_message = "quota_per_day must be 0 or more."
-  }
 }
 
 variable "execution_logging_level" {
   description = "Execution logging level: OFF, ERROR or INFO."
   type        = string
   default     = "ERROR"
-
-  validation {
-    condition     = contains(["OFF", "ERROR", "INFO"], var.execution_logging_level)
-    error_message = "execution_logging_level must be OFF, ERROR or INFO."
-  }
 }
 
 variable "log_retention_days" {
@@ -95,9 +70,4 @@ variable "waf_web_acl_arn" {
   description = "ARN of a regional WAFv2 web ACL to protect the stage with; null for none."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.waf_web_acl_arn == null || can(regex("^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/.+$", var.waf_web_acl_arn))
-    error_message = "waf_web_acl_arn must be a regional WAFv2 web ACL ARN."
-  }
 }

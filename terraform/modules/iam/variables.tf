@@ -1,21 +1,11 @@
 variable "name" {
   description = "Name of the role and its inline policy."
   type        = string
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.name))
-    error_message = "name must be a valid IAM role name (1-64 characters)."
-  }
 }
 
 variable "bucket_arn" {
   description = "ARN of the destination bucket."
   type        = string
-
-  validation {
-    condition     = can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9.-]+$", var.bucket_arn))
-    error_message = "bucket_arn must be an S3 bucket ARN."
-  }
 }
 
 variable "key_prefix" {

@@ -1,0 +1,190 @@
+"""`make demo` and `make serve`: the whole connector on this machine, no AWS account needed.
+
+An embedded S3 (moto server), a CI360-like staging server holding a generated export, and a
+local stand-in for the API Gateway stage in front of the real lambda_handler. `demo` sends one
+bulk request the way CI360 does, shows what landed, shows a request without the API key being
+refused, and cleans up. `serve` keeps the stack up and prints a curl command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .events import bulk_request, new_occurrence
+from .local_api import LocalApi
+from .loopback import LOOPBACK
+from .moto import aws_environment, create_bucket, moto_server
+from .staging import StagingServer
+
+BUCKET = "ci360-demo-exports"
+PREFIX = "ci360/"
+COLUMNS = ["identity_id", "email", "first_name", "last_name", "churn_score", "segment, region", "last_purchase"]
+
+
+def write_export(folder: Path, rows: int, seed: int = 360) -> tuple[Path, Path]:
+    """A realistic CI360 export: CSV rows without header (quoted where needed) and JSON metadata."""
+    rng = random.Random(seed)  # noqa: S311 - sample data, not secrets
+    first = ["Ana", "Li", "Sean", "Priya", "Jonas", "Fatima", "Mateo", "Yuki", "Olga", "Kwame"]
+    last = ["Silva", "Wei", "O'Brien", "Patel", "Müller", "Haddad", "García", "Tanaka", "Ivanova", "Mensah"]
+    segments = ['"high, EMEA"', '"mid, APAC"', '"low, AMER"', '"new, EMEA"']
+    lines = []
+    for i in range(rows):
+        given, family = rng.choice(first), rng.choice(last)
+        quoted = f'"{family}"' if "'" in family else family
+        email = f"{given.lower()}.{family.lower().replace(chr(39), '')}{i}@example.com"
+        day = f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}"
+        lines.append(
+            f"{uuid.UUID(int=rng.getrandbits(128))},{email},{given},{quoted},"
+            f"{rng.random():.3f},{rng.choice(segments)},{day}\n"
+        )
+    data = folder / "data.csv"
+    data.write_text("".join(lines), encoding="utf-8")
+    metadata = folder / "metadata.json"
+    metadata.write_text(json.dumps([{"columnName": c, "dataType": "STRING"} for c in COLUMNS]), encoding="utf-8")
+    return data, metadata
+
+
+@dataclass
+class Stack:
+    endpoint: str
+    api: LocalApi
+    data_url: str
+    metadata_url: str
+    data_bytes: int
+
+
+@contextlib.contextmanager
+def local_stack_up(rows: int, api_port: int = 0) -> Iterator[Stack]:
+    import boto3
+
+    with (
+        tempfile.TemporaryDirectory(prefix="ci360-demo-") as tmp,
+        moto_server(in_process=False) as endpoint,
+        StagingServer() as staging,
+    ):
+        os.environ.update(
+            {
+                **aws_environment(endpoint),
+                "s3_bucket_name": BUCKET,
+                "s3_key_prefix": PREFIX,
+                "source_host_allowlist": LOOPBACK,
+                "delivery_mode": "auto",
+            }
+        )
+        create_bucket(boto3.client("s3"), BUCKET)
+        data, metadata = write_export(Path(tmp), rows)
+        data_url = staging.put_file(f"/{data.name}", data)
+        metadata_url = staging.put_file(f"/{metadata.name}", metadata)
+        api = LocalApi(port=api_port).start()
+        try:
+            yield Stack(endpoint, api, data_url, metadata_url, data.stat().st_size)
+        finally:
+            api.stop()
+
+
+def post(url: str, document: object, api_key: str | None) -> tuple[int, dict[str, object]]:
+    import requests
+
+    headers = {"Content-Type": "application/json", "User-Agent": "CI360-Connector (local demo)"}
+    if api_key is not None:
+        headers["x-api-key"] = api_key
+    response = requests.post(url, data=json.dumps(document), headers=headers, timeout=120)
+    return response.status_code, response.json()
+
+
+def demo(rows: int) -> None:
+    import logging
+
+    import boto3
+
+    # The function's own JSON log lines go to stderr, as they would go to CloudWatch.
+    logging.getLogger().addHandler(logging.StreamHandler(sys.stderr))
+    started = time.monotonic()
+    print("Starting the local stack: embedded S3 (moto), CI360 staging server, API Gateway stand-in…")
+    with local_stack_up(rows) as stack:
+        data_url, meta_url = stack.data_url, stack.metadata_url
+        print(f"Staged a CI360 export: {rows} rows, {stack.data_bytes:,} bytes, {len(COLUMNS)} columns\n")
+
+        print(f"1. POST {stack.api.url}  (x-api-key: ****, as CI360 sends it)")
+        status, answer = post(
+            stack.api.url,
+            bulk_request(data_url, meta_url, "exports/churn_{date}.csv", **new_occurrence()),
+            stack.api.api_key,
+        )
+        print(f"   → {status} {json.dumps(answer, indent=2)}")
+        if status != 200:
+            raise SystemExit("the demo transfer failed")
+        s3 = boto3.client("s3")
+        head = s3.head_object(Bucket=str(answer["bucket_name"]), Key=str(answer["upload_filename"]))
+        first = s3.get_object(
+            Bucket=str(answer["bucket_name"]), Key=str(answer["upload_filename"]), Range="bytes=0-2047"
+        )
+        print(f"\n   Delivered: {answer['s3_uri']}")
+        print(
+            f"   Size: {head['ContentLength']:,} bytes, Content-Type {head['ContentType']}, metadata {head['Metadata']}"
+        )
+        print("   First lines:")
+        for line in first["Body"].read().decode("utf-8", "replace").splitlines()[:4]:
+            print(f"     {line}")
+
+        print(f"\n2. The same request without the API key: POST {stack.api.url}")
+        status, answer = post(
+            stack.api.url, bulk_request(data_url, meta_url, "exports/x.csv", **new_occurrence()), None
+        )
+        print(f"   → {status} {json.dumps(answer)}")
+        if status != 403:
+            raise SystemExit("a request without the API key was not refused")
+    print(f"\nDone in {time.monotonic() - started:.1f} s; the local stack is stopped. `make serve` keeps it up.")
+
+
+def serve(rows: int, port: int) -> None:
+    with local_stack_up(rows, api_port=port) as stack:
+        body = bulk_request(
+            stack.data_url, stack.metadata_url, "exports/{taskName}_{datetime}.csv.gz", **new_occurrence()
+        )
+        request_file = Path(tempfile.gettempdir()) / "ci360-request.json"
+        request_file.write_text(json.dumps(body, indent=2))
+        print(f"Local stack up. Webhook: {stack.api.url}   Embedded S3: {stack.endpoint}")
+        print("Send the bulk request CI360 would send (edit the JSON to try other s3_filename values):\n")
+        print(
+            f"  curl -sS -X POST '{stack.api.url}' -H 'Content-Type: application/json' "
+            f"-H 'x-api-key: {stack.api.api_key}' --data @{request_file}\n"
+        )
+        listing = (
+            "import boto3; s3 = boto3.client('s3', region_name='eu-west-1'); "
+            f"[print(o['Key'], o['Size']) for o in s3.list_objects_v2(Bucket='{BUCKET}').get('Contents', [])]"
+        )
+        print("List what landed:\n")
+        print(f"  AWS_ENDPOINT_URL={stack.endpoint} AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo \\")
+        print(f'    .venv/bin/python -c "{listing}"\n')
+        print("Ctrl-C stops it.", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["demo", "serve"])
+    parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--port", type=int, default=8360, help="serve: port of the local webhook")
+    args = parser.parse_args()
+    if args.command == "demo":
+        demo(args.rows)
+    else:
+        serve(args.rows, args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""A local stand-in for CI360's staging bucket: files behind "pre-signed" URLs, failing on demand.
+
+Like a pre-signed S3 GET: ``Range`` honoured (206 + Content-Range), ``If-Match`` on the ETag
+(412 when the file changed), HEAD refused (a URL signed for GET rejects it). Files are held in
+memory (``put``) or mapped from disk (``put_file``, for large exports). Binds to 127.0.0.1.
+
+``python -m devkit.staging serve-files FOLDER --port N`` serves the files of a folder (as they
+are at each request) in a process of its own (the benchmark).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import mmap
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .loopback import LoopbackServer
+
+SIGNATURE = "5ec7e75ec7e7deadbeef"
+SIGNATURE_QUERY = f"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature={SIGNATURE}"
+_RANGE = re.compile(r"bytes=(\d+)-(\d*)")
+_SMALL_WRITE = 64 * 1024  # the step of the fault modes (drops, stalls, delays)
+_LARGE_WRITE = 1024 * 1024
+
+
+@dataclass
+class Behaviour:
+    """How the server answers one path. Counters fall to zero as failures are served."""
+
+    status: int | None = None  # answer this status instead of the file...
+    status_times: int = 10**9  # ...this many times, then serve normally
+    drop_after: int | None = None  # close the connection after this many body bytes...
+    drop_times: int = 10**9  # ...on this many responses
+    honour_range: bool = True
+    truncate_at: int | None = None  # always stop the body here (Content-Length stays full)
+    delay_per_chunk: float = 0.0  # sleep after every 64 KiB
+    stall_seconds: float = 0.0  # go silent this long (before the headers, or after stall_after bytes)...
+    stall_after: int | None = None  # ...None: before the headers
+    stall_times: int = 0  # ...on this many responses
+
+
+@dataclass
+class Served:
+    content: bytes | mmap.mmap  # a test may replace it: the ETag follows
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    fixed_etag: str | None = None
+
+    @property
+    def etag(self) -> str:
+        if self.fixed_etag is not None:
+            return self.fixed_etag
+        return '"' + hashlib.md5(self.content).hexdigest() + '"'  # noqa: S324 - as S3 computes it for one part
+
+
+def staged_url(base: str, path: str) -> str:
+    """The pre-signed-looking URL of ``path`` on the server at ``base``."""
+    return f"{base}/{path.lstrip('/')}?{SIGNATURE_QUERY}"
+
+
+def _mapped(file: Path) -> Served:
+    """A file served without reading it into memory; its ETag comes from size and time."""
+    stat = file.stat()
+    with file.open("rb") as handle:
+        content = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if stat.st_size else b""
+    return Served(content, fixed_etag=f'"{stat.st_size:x}-{stat.st_mtime_ns:x}"')
+
+
+class StagingServer(LoopbackServer):
+    def __init__(self, port: int = 0, folder: Path | None = None) -> None:
+        self.files: dict[str, Served] = {}
+        self.folder = folder.resolve() if folder else None  # files not put are looked up here
+        self.requests: list[dict[str, str]] = []
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_HEAD(self) -> None:  # a URL signed for GET rejects HEAD
+                self.send_response(403)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_GET(self) -> None:
+                server._serve(self)
+
+        super().__init__(Handler, port)
+
+    def put(self, path: str, content: bytes, behaviour: Behaviour | None = None) -> str:
+        """Stage ``content`` and return its pre-signed-looking URL."""
+        self.files[path] = Served(content, behaviour or Behaviour())
+        return staged_url(self.base_url, path)
+
+    def put_file(self, path: str, file: Path) -> str:
+        """Stage a file without reading it into memory (mapped)."""
+        self.files[path] = _mapped(file)
+        return staged_url(self.base_url, path)
+
+    def _lookup(self, path: str) -> Served | None:
+        served = self.files.get(path)
+        if served is None and self.folder is not None:
+            file = (self.folder / path.lstrip("/")).resolve()
+            if file.parent == self.folder and file.is_file():
+                return _mapped(file)
+        return served
+
+    def gets(self, path: str) -> list[dict[str, str]]:
+        return [r for r in self.requests if r["path"] == path]
+
+    def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        path = urlsplit(h.path).path
+        range_header = h.headers.get("Range", "")
+        with self._lock:
+            self.requests.append(
+                {"path": path, "range": range_header, "raw": h.path, "if_match": h.headers.get("If-Match", "")}
+            )
+            served = self._lookup(path)
+            b = served.behaviour if served else Behaviour()
+            failing_status = served is not None and b.status is not None and b.status_times > 0
+            if failing_status:
+                b.status_times -= 1
+            dropping = b.drop_after is not None and b.drop_times > 0
+            stalling = b.stall_times > 0
+            if stalling:
+                b.stall_times -= 1
+        if stalling and b.stall_after is None:
+            time.sleep(b.stall_seconds)
+        if served is None or failing_status:
+            error = b"<Error><Code>AccessDenied</Code></Error>"
+            h.send_response(404 if served is None else int(b.status or 403))
+            h.send_header("Content-Length", str(len(error)))
+            h.end_headers()
+            h.wfile.write(error)
+            return
+        content, start, etag = served.content, 0, served.etag
+        body: memoryview
+        if h.headers.get("If-Match") not in (None, etag):
+            h.send_response(412)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
+        match = _RANGE.fullmatch(range_header)
+        if match and b.honour_range and len(content):
+            start = int(match.group(1))
+            end = min(int(match.group(2)) if match.group(2) else len(content) - 1, len(content) - 1)
+            h.send_response(206)
+            h.send_header("Content-Range", f"bytes {start}-{end}/{len(content)}")
+            body = memoryview(content)[start : end + 1]
+        else:
+            h.send_response(200)
+            body = memoryview(content)
+        h.send_header("Content-Length", str(len(body)))
+        h.send_header("Content-Type", "application/octet-stream")
+        h.send_header("ETag", etag)
+        h.end_headers()
+        limit = length = len(body)
+        if dropping and b.drop_after is not None and b.drop_after < limit:
+            limit = b.drop_after
+            with self._lock:
+                b.drop_times -= 1
+        if b.truncate_at is not None:
+            limit = min(limit, max(0, b.truncate_at - start))
+        step = _SMALL_WRITE if (b.delay_per_chunk or stalling or dropping) else _LARGE_WRITE
+        try:
+            for offset in range(0, limit, step):
+                if stalling and b.stall_after is not None and offset >= b.stall_after:
+                    h.wfile.flush()
+                    time.sleep(b.stall_seconds)
+                    stalling = False
+                h.wfile.write(body[offset : min(offset + step, limit)])
+                if b.delay_per_chunk:
+                    time.sleep(b.delay_per_chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            return
+        finally:
+            body.release()
+        if limit < length:
+            h.close_connection = True
+            h.wfile.flush()
+            h.connection.shutdown(2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve a folder's files like pre-signed S3 GET URLs")
+    parser.add_argument("command", choices=["serve-files"])
+    parser.add_argument("root", type=Path)
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    with StagingServer(args.port, folder=args.root) as server:
+        print(f"serving {args.root} at {server.base_url}", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""The newcomer path: the local API Gateway stand-in, make demo, and the smoke test's logic."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from devkit.events import bulk_request, sample_bytes
+from devkit.local_api import LocalApi
+from devkit.smoke import EXPECTED, run_smoke
+
+
+@pytest.fixture
+def api(bucket):
+    local = LocalApi().start()
+    yield local
+    local.lambda_client.wait()
+    local.stop()
+
+
+def post(api, body, key):
+    headers = {"Content-Type": "application/json"}
+    if key is not None:
+        headers["X-Api-Key"] = key
+    return requests.post(api.url, data=json.dumps(body), headers=headers, timeout=30)
+
+
+@pytest.mark.parametrize("key", [None, "", "wrong-key"])
+def test_local_api_refuses_missing_or_wrong_key_before_the_function(api, staging, key):
+    body = bulk_request(staging.put("/d.csv", b"a\n"), staging.put("/m.csv", b"x"))
+    response = post(api, body, key)
+    assert response.status_code == 403
+    assert response.json()["status"] == "Forbidden"
+    assert staging.requests == []
+
+
+def test_local_api_validates_the_body_like_the_request_model(api, staging):
+    response = post(api, {"sendParameters": {"s3_filename": "a.csv"}}, api.api_key)
+    assert response.status_code == 400
+    assert response.json()["status"] == "BadRequest"
+
+
+def test_local_api_delivers_with_the_key_in_any_header_case(api, staging, s3, bucket):
+    data = sample_bytes("data.csv")
+    response = post(api, bulk_request(staging.put("/d.csv", data), staging.put("/m.csv", b"a,b")), api.api_key)
+    assert response.status_code == 200, response.text
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == b"a,b\n" + data
+
+
+def test_local_api_runs_the_asynchronous_hand_off(api, staging, s3, bucket, monkeypatch):
+    monkeypatch.setenv("delivery_mode", "async")
+    data = sample_bytes("data.csv")
+    response = post(api, bulk_request(staging.put("/d.csv", data), staging.put("/m.csv", b"a")), api.api_key)
+    assert response.status_code == 202
+    api.lambda_client.wait()
+    assert api.lambda_client.failures == []
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == b"a\n" + data
+
+
+def all_versions(s3, bucket):
+    listing = s3.list_object_versions(Bucket=bucket)
+    return listing.get("Versions", []) + listing.get("DeleteMarkers", [])
+
+
+def test_smoke_passes_against_the_local_stack_and_leaves_nothing(api, s3, bucket, monkeypatch):
+    monkeypatch.setenv("s3_key_prefix", "ci360/")
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    report = run_smoke(s3, bucket, "ci360/", api.url, api.api_key)
+    assert report.ok, report.steps
+    assert report.delivered_key.startswith("ci360/_smoke/")
+    assert any(step.startswith("verified") for step in report.steps)
+    assert all_versions(s3, bucket) == []
+    assert EXPECTED.startswith(b"identity_id,email,name,score\n")
+
+
+def test_smoke_reports_a_refused_key_and_still_cleans_up(api, s3, bucket):
+    report = run_smoke(s3, bucket, "", api.url, "not-the-key")
+    assert not report.ok
+    assert "webhook answered 403" in " ".join(report.steps)
+    assert all_versions(s3, bucket) == []
+
+
+@pytest.mark.slow
+def test_make_demo_shows_the_delivered_object_and_a_refused_request():
+    result = subprocess.run(
+        [sys.executable, "-m", "devkit.demo", "demo", "--rows", "300"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Delivered: s3://ci360-demo-exports/ci360/exports/churn_" in result.stdout
+    assert "identity_id,email,first_name" in result.stdout
+    assert "→ 403" in result.stdout
+    assert "X-Amz-Signature" not in result.stdout + result.stderr

@@ -1,0 +1,90 @@
+"""The README promises match the code: variables and defaults, make targets, named files."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from devkit.paths import ROOT
+from devkit.tfconfig import module
+from s3_bulk_upload.config import Config
+
+README = (ROOT / "README.md").read_text()
+ENV_NAMES = {  # Config field → environment variable
+    "bucket": "s3_bucket_name",
+    "key_prefix": "s3_key_prefix",
+}
+
+
+def table_rows(heading: str) -> dict[str, str]:
+    section = README.split(heading, 1)[1].split("\n#", 1)[0]
+    rows = re.findall(r"(?m)^\| `([a-z0-9_]+)` \| ([^|]+) \|", section)
+    return {name: default.strip() for name, default in rows}
+
+
+def hcl_default(value: object) -> str:
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if value is None:
+        return "`null`"
+    if isinstance(value, list):
+        return "`[" + ", ".join(f'"{v}"' for v in value) + "]`"
+    if isinstance(value, dict) and not value:
+        return "`{}`"
+    return f"`{value}`"
+
+
+def test_every_terraform_variable_is_documented_with_its_default():
+    documented = table_rows("### Terraform variables")
+    variables = module("")["variable"]
+    assert set(documented) == set(variables)
+    for name, variable in variables.items():
+        expected = hcl_default(variable["default"]) if "default" in variable else "required"
+        assert documented[name] == expected, name
+
+
+def test_every_lambda_variable_is_documented_with_its_default():
+    documented = table_rows("### Lambda environment variables")
+    defaults = Config(bucket="x")
+    for field in dataclasses.fields(Config):
+        name = ENV_NAMES.get(field.name, field.name)
+        assert name in documented, name
+        if field.name == "bucket":
+            assert documented[name] == "required"
+            continue
+        value = getattr(defaults, field.name)
+        if isinstance(value, tuple):
+            value = ",".join(value)
+        shown = str(value).lower() if isinstance(value, bool) else '""' if value == "" else str(value)
+        assert documented[name] == f"`{shown}`", name
+
+
+def test_every_make_target_named_exists():
+    targets = set(re.findall(r"(?m)^([a-z0-9-]+):", (ROOT / "Makefile").read_text()))
+    named = set(re.findall(r"make ([a-z0-9-]+)", README))
+    assert named <= targets, named - targets
+
+
+PROJECT_DIRS = (
+    "terraform/",
+    "lambda/",
+    "scripts/",
+    "tests/",
+    "docs/",
+    ".github/",
+    "env/",
+    "modules/",
+    "dist/",
+    "../dist/",
+)
+
+
+@pytest.mark.parametrize(
+    "path", sorted({p for p in re.findall(r"`([A-Za-z0-9_./-]+)`", README) if p.startswith(PROJECT_DIRS)})
+)
+def test_every_file_named_exists(path):
+    if path.endswith("dist/s3_bulk_upload.zip"):
+        return  # built by make package
+    assert any((base / path).exists() for base in (ROOT, ROOT / "terraform", ROOT / "lambda")), path

@@ -1,0 +1,92 @@
+"""make package: the zip Terraform deploys (pip fetches Lambda-platform wheels from the package index)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from devkit.build_zip import MAX_ZIP_BYTES, build, write_zip
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    first = build(out / "one.zip", "arm64", "3.13")
+    second = build(out / "two.zip", "arm64", "3.13")
+    return out / "one.zip", first, second
+
+
+def test_package_is_reproducible_and_small(built):
+    path, first, second = built
+    assert first == second == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert path.stat().st_size < MAX_ZIP_BYTES
+
+
+def test_package_layout(built):
+    names = zipfile.ZipFile(built[0]).namelist()
+    assert "s3_bulk_upload/handler.py" in names
+    assert "requests/__init__.py" in names and "urllib3/__init__.py" in names
+    # The SDK travels with the function: the runtime's own varies by runtime version and Region.
+    assert {"boto3/__init__.py", "botocore/__init__.py", "s3transfer/__init__.py"} <= set(names)
+    assert not [n for n in names if n.startswith(("tests/", "bin/"))]
+    # Bytecode for the runtime's Python only (Lambda cannot write it to /var/task).
+    assert "s3_bulk_upload/__pycache__/handler.cpython-313.pyc" in names
+    assert not [n for n in names if n.endswith(".pyc") and ".cpython-313." not in n]
+    assert names == sorted(names)
+    assert {i.date_time for i in zipfile.ZipFile(built[0]).infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_nothing_in_the_zip_names_the_build_machine(built):
+    archive = zipfile.ZipFile(built[0])
+    for name in archive.namelist():
+        content = archive.read(name)
+        for trace in (sys.prefix, sys.base_prefix, os.path.expanduser("~")):
+            assert trace.encode() not in content, f"{name} mentions {trace}"
+    assert not [n for n in archive.namelist() if n.endswith("/RECORD")]
+
+
+def test_zip_bytes_do_not_depend_on_file_times(tmp_path):
+    tree = tmp_path / "tree"
+    (tree / "pkg").mkdir(parents=True)
+    (tree / "pkg" / "a.py").write_text("A = 1\n")
+    (tree / "pkg" / "__pycache__").mkdir()
+    (tree / "pkg" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"cache")
+    write_zip(tree, tmp_path / "1.zip")
+    os.utime(tree / "pkg" / "a.py", (0, 12345678))
+    write_zip(tree, tmp_path / "2.zip")
+    assert (tmp_path / "1.zip").read_bytes() == (tmp_path / "2.zip").read_bytes()
+    assert zipfile.ZipFile(tmp_path / "1.zip").namelist() == ["pkg/a.py"]
+
+
+def test_bytecode_is_for_the_runtime_only_and_left_out_of_other_trees(tmp_path):
+    tree = tmp_path / "tree"
+    (tree / "pkg" / "__pycache__").mkdir(parents=True)
+    (tree / "pkg" / "a.py").write_text("A = 1\n")
+    for name in ("a.cpython-313.pyc", "a.cpython-311.pyc", "a.cpython-313.opt-1.pyc"):
+        (tree / "pkg" / "__pycache__" / name).write_bytes(b"code")
+    (tree / "pkg" / "stray.pyc").write_bytes(b"code")
+    write_zip(tree, tmp_path / "out.zip", "3.13")
+    assert zipfile.ZipFile(tmp_path / "out.zip").namelist() == ["pkg/__pycache__/a.cpython-313.pyc", "pkg/a.py"]
+
+
+def test_handler_imports_from_the_zip_alone(tmp_path):
+    """Built for this interpreter, extracted, with nothing from outside: the SDK is in the zip."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    zip_path = tmp_path / "local.zip"
+    build(zip_path, "x86_64" if os.uname().machine == "x86_64" else "arm64", version)
+    zipfile.ZipFile(zip_path).extractall(tmp_path / "task")
+    probe = "import s3_bulk_upload.handler as h, botocore; print(h.lambda_handler.__name__, botocore.__file__)"
+    result = subprocess.run(
+        [sys.executable, "-S", "-P", "-c", probe],
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(tmp_path / "task")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.startswith("lambda_handler ")
+    assert str(tmp_path / "task") in result.stdout

@@ -1,0 +1,385 @@
+"""Contract tests over terraform/: the wiring a reviewer and CI360 rely on."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from devkit.build_zip import RUNTIME_PYTHON
+from devkit.paths import ROOT
+from devkit.terraform_offline import TERRAFORM_DIR, fmt, load, module_dirs
+from devkit.tfconfig import MODULE_DIRS, TERRAFORM, block, module, resource
+from s3_bulk_upload.config import load_config
+
+CONTRACT_ENV = {
+    "s3_bucket_name",
+    "s3_key_prefix",
+    "source_host_allowlist",
+    "include_header",
+    "overwrite",
+    "delivery_mode",
+    "async_threshold_bytes",
+    "gzip_level",
+    "return_presigned_url",
+    "log_level",
+}
+
+
+# -- real Terraform core ------------------------------------------------------------------------
+
+
+def test_terraform_fmt_is_clean():
+    assert fmt(check=True) == []
+
+
+@pytest.mark.parametrize("directory", module_dirs(), ids=lambda p: str(p.relative_to(TERRAFORM_DIR.parent)))
+def test_every_module_loads_with_terraform_core(directory):
+    load(directory)
+
+
+def test_offline_loader_reports_errors_hidden_by_validation_blocks(tmp_path):
+    (tmp_path / "main.tf").write_text(
+        'variable "x" {\n  type = string\n  validation {\n    condition     = var.x != "{"\n'
+        '    error_message = "no"\n  }\n}\nresource "a" "b" {\n  count    = 1\n  for_each = {}\n}\n'
+    )
+    with pytest.raises(SystemExit, match='Invalid combination of "count" and "for_each"'):
+        load(tmp_path)
+
+
+# -- layout and style ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("relative", MODULE_DIRS)
+def test_module_layout(relative):
+    folder = TERRAFORM / relative
+    for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf"):
+        assert (folder / name).is_file(), f"{relative or 'root'} lacks {name}"
+    if relative:
+        assert (folder / "README.md").is_file()
+
+
+@pytest.mark.parametrize("relative", MODULE_DIRS)
+def test_every_variable_is_typed_and_described(relative):
+    for name, variable in module(relative)["variable"].items():
+        assert variable.get("type"), f"{relative}: variable {name} has no type"
+        assert variable.get("description"), f"{relative}: variable {name} has no description"
+
+
+def test_versions_match_terraform_version_file():
+    pinned = (ROOT / ".terraform-version").read_text().strip()
+    for relative in MODULE_DIRS:
+        terraform = module(relative)["terraform"]["_blocks"][0]
+        assert f">= {pinned}" in terraform["required_version"]
+        assert terraform["required_providers"][0]["aws"]["version"] == "~> 6.0"
+
+
+def test_no_hard_coded_account_region_or_partition():
+    for path in TERRAFORM.rglob("*.tf"):
+        # Descriptions and error messages may name an example Region; values may not.
+        text = "\n".join(
+            line for line in path.read_text().splitlines() if not re.match(r"\s*(description|error_message)\s*=", line)
+        )
+        assert not re.search(r"\b\d{12}\b", text), path
+        assert not re.search(r"\b(us|eu|ap|sa|ca|me|af)-[a-z]+-\d\b", text), path
+        assert "arn:aws:" not in text.replace('"arn:aws[a-z-]*:', ""), path
+
+
+def test_example_tfvars_set_only_declared_variables():
+    declared = set(module("")["variable"])
+    for path in (TERRAFORM / "env").glob("*.tfvars"):
+        names = set(re.findall(r"(?m)^([a-z_0-9]+)\s*=", path.read_text()))
+        assert names <= declared, f"{path.name}: {names - declared}"
+    assert {"dev.tfvars", "prod.tfvars"} <= {p.name for p in (TERRAFORM / "env").glob("*.tfvars")}
+
+
+# -- bucket ----------------------------------------------------------------------------------------
+
+
+def test_bucket_hardening():
+    m = "modules/bucket"
+    assert (
+        block(resource(m, "aws_s3_bucket_ownership_controls", "this")["rule"])["object_ownership"]
+        == "BucketOwnerEnforced"
+    )
+    pab = resource(m, "aws_s3_bucket_public_access_block", "this")
+    assert all(
+        pab[k] is True
+        for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
+    sse = block(resource(m, "aws_s3_bucket_server_side_encryption_configuration", "this")["rule"])
+    default = block(sse["apply_server_side_encryption_by_default"])
+    assert "aws:kms" in default["sse_algorithm"] and "AES256" in default["sse_algorithm"]
+    assert "kms_key_arn != null" in sse["bucket_key_enabled"]
+    assert block(resource(m, "aws_s3_bucket_versioning", "this")["versioning_configuration"])["status"] == "Enabled"
+    deny = block(module(m)["data"]["aws_iam_policy_document"]["bucket"]["statement"])
+    assert deny["effect"] == "Deny" and block(deny["condition"])["variable"] == "aws:SecureTransport"
+    rules = resource(m, "aws_s3_bucket_lifecycle_configuration", "this")["rule"]
+    abort = [r for r in rules if r["id"] == "abort-incomplete-multipart-uploads"]
+    assert abort and block(abort[0]["abort_incomplete_multipart_upload"])["days_after_initiation"]
+    expiring = resource(m, "aws_s3_bucket_lifecycle_configuration", "this")["dynamic"][0]["rule"]
+    assert "expire_exports_after_days > 0" in expiring["for_each"]
+
+
+def test_existing_bucket_is_looked_up_not_managed():
+    m = module("modules/bucket")
+    assert m["data"]["aws_s3_bucket"]["existing"]["count"] == "${var.create ? 0 : 1}"
+    for kind, named in m["resource"].items():
+        for name, body in named.items():
+            assert body["count"] == "${var.create ? 1 : 0}", f"{kind}.{name} must only exist for a created bucket"
+
+
+# -- IAM ------------------------------------------------------------------------------------------------
+
+
+def iam_statements():
+    document = module("modules/iam")["data"]["aws_iam_policy_document"]["function"]
+    statements = list(document["statement"])
+    statements += [
+        d["statement"]["content"][0] | {"sid": d["statement"]["content"][0]["sid"]} for d in document["dynamic"]
+    ]
+    return {s["sid"]: s for s in statements}
+
+
+def test_iam_is_least_privilege():
+    statements = iam_statements()
+    for sid, statement in statements.items():
+        assert statement.get("effect", "Allow") == "Allow"
+        for action in statement["actions"]:
+            assert not action.endswith(":*") and action != "*", f"{sid}: {action}"
+        if statement["resources"] == ["*"]:
+            assert all(a.startswith("xray:") for a in statement["actions"]), f"{sid} uses * for non-X-Ray actions"
+    assert set(statements["WriteExportsUnderPrefix"]["actions"]) == {"s3:PutObject", "s3:AbortMultipartUpload"}
+    assert statements["WriteExportsUnderPrefix"]["resources"] == ["${var.bucket_arn}/${var.key_prefix}*"]
+    assert statements["ReadExportsForRedeliveryCheck"]["resources"] == ["${var.bucket_arn}/${var.key_prefix}*"]
+    listing = statements["ListOnlyThePrefix"]
+    assert listing["actions"] == ["s3:ListBucket"] and listing["resources"] == ["${var.bucket_arn}"]
+    condition = listing["dynamic"][0]["condition"]["content"][0]
+    assert (condition["test"], condition["variable"]) == ("StringLike", "s3:prefix")
+    assert statements["WriteOwnLogs"]["resources"] == ["${var.log_group_arn}:*"]
+    assert statements["AsynchronousHandOffToItself"]["resources"] == ["${var.function_arn}", "${var.function_arn}:*"]
+    assert statements["ReportFailedAsynchronousTransfers"]["actions"] == ["sqs:SendMessage"]
+    assert statements["EncryptWithTheBucketKey"]["resources"] == ["${statement.value}"]
+
+
+def test_redelivery_check_needs_exactly_the_listing_and_the_head():
+    """ListObjectsV2(Prefix=key) is authorised by the s3:prefix condition (the key starts with the prefix);
+    HeadObject of a listed key by GetObject on the prefix. Nothing else reads the bucket."""
+    statements = iam_statements()
+    assert statements["ListOnlyThePrefix"]["actions"] == ["s3:ListBucket"]
+    condition = statements["ListOnlyThePrefix"]["dynamic"][0]["condition"]["content"][0]
+    assert condition["values"] == ["${condition.value}*"]
+    assert statements["ReadExportsForRedeliveryCheck"]["actions"] == ["s3:GetObject"]
+    reads = [a for s in statements.values() for a in s["actions"] if a.startswith("s3:") and a != "s3:PutObject"]
+    assert sorted(reads) == ["s3:AbortMultipartUpload", "s3:GetObject", "s3:ListBucket"]
+
+
+def test_no_broad_managed_policies_anywhere():
+    for path in TERRAFORM.rglob("*.tf"):
+        text = path.read_text()
+        assert "AmazonS3FullAccess" not in text and "AdministratorAccess" not in text
+        assert '"s3:*"' not in text.replace('actions = ["s3:*"]\n    resources = [\n      aws_s3_bucket', "")
+
+
+def test_role_arn_waits_for_its_policy():
+    output = module("modules/iam")["output"]["role_arn"]
+    assert output["depends_on"] == ["${aws_iam_role_policy.function}"]
+
+
+# -- Lambda ----------------------------------------------------------------------------------------------
+
+
+def test_lambda_function_wiring():
+    m = "modules/lambda"
+    function = resource(m, "aws_lambda_function", "this")
+    variables = module(m)["variable"]
+    assert variables["handler"]["default"] == "s3_bulk_upload.handler.lambda_handler"
+    assert variables["runtime"]["default"] == "python3.13"
+    # Only the runtime whose Python the zip is built for and the artifact tests run on.
+    runtime = module("")["variable"]["lambda_runtime"]
+    assert block(runtime["validation"])["condition"] == '${contains(["python3.13"], var.lambda_runtime)}'
+    assert runtime["default"] == variables["runtime"]["default"] == f"python{RUNTIME_PYTHON}"
+    assert module("")["module"]["lambda"]["runtime"] == "${var.lambda_runtime}"
+    assert variables["architecture"]["default"] == "arm64"
+    assert function["filename"] == "${var.zip_path}"
+    assert function["source_code_hash"] == "${filebase64sha256(var.zip_path)}"
+    assert block(function["ephemeral_storage"])["size"] == "${var.ephemeral_storage_mb}"
+    assert block(function["tracing_config"])["mode"] == "Active"
+    assert function["reserved_concurrent_executions"] == "${var.reserved_concurrency}"
+    assert function["depends_on"] == ["${aws_cloudwatch_log_group.this}"]
+    assert module("")["variable"]["lambda_timeout_seconds"]["default"] == 900
+
+
+def test_ephemeral_storage_is_validated_to_lambda_limits():
+    variable = module("")["variable"]["lambda_ephemeral_storage"]
+    condition = block(variable["validation"])["condition"]
+    assert ">= 512" in condition and "<= 10240" in condition
+    assert variable["type"] == "number" and variable["default"] == 512
+    inner = module("modules/lambda")["variable"]["ephemeral_storage_mb"]
+    assert inner["type"] == "number" and inner["default"] == 512
+
+
+@pytest.mark.parametrize("relative", MODULE_DIRS[1:])
+def test_inputs_are_validated_once_in_the_layer_users_call(relative):
+    """Inner modules are typed and described; the root validates, so its errors name the user's variable."""
+    validated = [name for name, variable in module(relative)["variable"].items() if "validation" in variable]
+    assert validated == [], f"{relative} validates {validated}: validate in terraform/variables.tf instead"
+
+
+def test_every_root_input_passed_to_a_module_is_validated_or_needs_none():
+    root = module("")["variable"]
+    unvalidated = {
+        name for name, variable in root.items() if "validation" not in variable and variable["type"] != "bool"
+    }
+    # Free-form by nature: tags are checked by AWS, the zip path by filebase64sha256 when planning.
+    assert unvalidated == {"tags", "lambda_zip_path"}, unvalidated
+
+
+def test_environment_carries_every_contract_variable():
+    environment = module("")["module"]["lambda"]["environment"]
+    assert set(environment) >= CONTRACT_ENV
+
+
+def test_terraform_defaults_are_a_valid_function_configuration():
+    """Render the environment map from the variables' defaults and load it the way the function does."""
+    variables = module("")["variable"]
+    rendered = {}
+    for key, expression in module("")["module"]["lambda"]["environment"].items():
+        match = re.fullmatch(r"\$\{(?:tostring\()?var\.(\w+)\)?\}", expression)
+        if match:
+            value = variables[match.group(1)]["default"]
+            rendered[key] = str(value).lower() if isinstance(value, bool) else str(value)
+        elif expression == '${join(",", var.source_host_allowlist)}':
+            rendered[key] = ",".join(variables["source_host_allowlist"]["default"])
+        elif expression == "${module.bucket.bucket_name}":
+            rendered[key] = "example-bucket"
+        else:
+            pytest.fail(f"unexpected expression for {key}: {expression}")
+    config = load_config(rendered)
+    assert config.key_prefix == "ci360/" and config.delivery_mode == "auto"
+
+
+def test_async_failures_go_to_an_encrypted_queue_with_alarms():
+    m = "modules/lambda"
+    invoke = resource(m, "aws_lambda_function_event_invoke_config", "this")
+    on_failure = block(block(invoke["destination_config"])["on_failure"])
+    assert on_failure["destination"] == "${aws_sqs_queue.failures.arn}"
+    assert resource(m, "aws_sqs_queue", "failures")["sqs_managed_sse_enabled"] is True
+    alarms = module(m)["locals"]["_blocks"][0]["alarms"]
+    assert (alarms["errors"]["namespace"], alarms["errors"]["metric"]) == ("AWS/Lambda", "Errors")
+    assert alarms["failed-transfers"]["dimensions"] == {"QueueName": "${aws_sqs_queue.failures.name}"}
+    alarm = resource(m, "aws_cloudwatch_metric_alarm", "this")
+    assert alarm["for_each"] == "${local.alarms}" and alarm["threshold"] == 0
+    assert resource(m, "aws_cloudwatch_log_group", "this")["retention_in_days"] == "${var.log_retention_days}"
+
+
+# -- API Gateway --------------------------------------------------------------------------------------------
+
+
+def test_rest_api_method_requires_api_key_and_proxies_to_lambda():
+    m = "modules/api"
+    assert block(resource(m, "aws_api_gateway_rest_api", "this")["endpoint_configuration"])["types"] == ["REGIONAL"]
+    assert module(m)["variable"]["resource_path"]["default"] == "upload"
+    method = resource(m, "aws_api_gateway_method", "post")
+    assert method["http_method"] == "POST" and method["api_key_required"] is True
+    assert method["request_validator_id"] == "${aws_api_gateway_request_validator.body.id}"
+    integration = resource(m, "aws_api_gateway_integration", "lambda")
+    assert integration["type"] == "AWS_PROXY" and integration["integration_http_method"] == "POST"
+    assert integration["uri"] == "${var.function_invoke_arn}"
+
+
+def test_request_model_requires_presigned_urls_and_send_parameters():
+    m = "modules/api"
+    assert resource(m, "aws_api_gateway_request_validator", "body")["validate_request_body"] is True
+    schema = resource(m, "aws_api_gateway_model", "bulk_request")["schema"]
+    assert 'required = ["presignedUrls", "sendParameters"]' in schema.replace("'", '"') or (
+        "presignedUrls" in schema and "sendParameters" in schema and "required" in schema
+    )
+
+
+def test_deployment_redeploys_on_change_and_stage_logs_safely():
+    m = "modules/api"
+    deployment = resource(m, "aws_api_gateway_deployment", "this")
+    assert "sha1(jsonencode" in deployment["triggers"]["redeployment"]
+    assert block(deployment["lifecycle"])["create_before_destroy"] is True
+    stage = resource(m, "aws_api_gateway_stage", "this")
+    assert module("")["module"]["api"]["stage_name"] == "${terraform.workspace}"
+    assert stage["xray_tracing_enabled"] is True
+    access = block(stage["access_log_settings"])
+    assert access["destination_arn"] == "${aws_cloudwatch_log_group.access.arn}"
+    assert "$context.requestId" in access["format"] and "body" not in access["format"].lower()
+    settings = block(resource(m, "aws_api_gateway_method_settings", "all")["settings"])
+    assert settings["data_trace_enabled"] is False
+    assert settings["throttling_rate_limit"] == "${var.throttle_rate_limit}"
+
+
+def test_usage_plan_binds_stage_and_key():
+    m = "modules/api"
+    plan = resource(m, "aws_api_gateway_usage_plan", "this")
+    stage = block(plan["api_stages"])
+    assert stage == {
+        "api_id": "${aws_api_gateway_rest_api.this.id}",
+        "stage": "${aws_api_gateway_stage.this.stage_name}",
+    }
+    assert block(plan["throttle_settings"])["rate_limit"] == "${var.throttle_rate_limit}"
+    assert "quota_per_day > 0" in plan["dynamic"][0]["quota_settings"]["for_each"]
+    key = resource(m, "aws_api_gateway_usage_plan_key", "ci360")
+    assert key == {
+        "key_id": "${aws_api_gateway_api_key.ci360.id}",
+        "key_type": "API_KEY",
+        "usage_plan_id": "${aws_api_gateway_usage_plan.this.id}",
+    }
+
+
+def test_lambda_permission_is_scoped_to_this_method():
+    permission = resource("modules/api", "aws_lambda_permission", "api")
+    assert permission["principal"] == "apigateway.amazonaws.com"
+    assert permission["action"] == "lambda:InvokeFunction"
+    assert permission["source_arn"] == (
+        "${aws_api_gateway_rest_api.this.execution_arn}/${aws_api_gateway_stage.this.stage_name}/"
+        "${aws_api_gateway_method.post.http_method}${aws_api_gateway_resource.upload.path}"
+    )
+
+
+# -- outputs ---------------------------------------------------------------------------------------------------
+
+
+def test_outputs_give_what_ci360_needs():
+    outputs = module("")["output"]
+    assert outputs["ci360_webhook_url"]["value"] == "${module.api.webhook_url}"
+    assert outputs["ci360_api_key"]["sensitive"] is True
+    assert outputs["ci360_api_key_header"]["value"] == "x-api-key"
+    for name in ("bucket_name", "s3_key_prefix", "function_name", "log_group_name", "ci360_setup"):
+        assert name in outputs
+    setup = outputs["ci360_setup"]["value"]
+    for needed in ("${module.api.webhook_url}", "x-api-key", "s3_filename", "{date}", "{taskName}", "{occurrenceId}"):
+        assert needed in setup
+    webhook = module("modules/api")["output"]["webhook_url"]["value"]
+    assert webhook == "${aws_api_gateway_stage.this.invoke_url}/${var.resource_path}"
+
+
+def test_module_readmes_list_every_input_and_output():
+    for relative in MODULE_DIRS[1:]:
+        readme = (TERRAFORM / relative / "README.md").read_text()
+        for name in module(relative)["variable"]:
+            assert f"`{name}`" in readme, f"{relative}/README.md lacks input {name}"
+        for name in module(relative)["output"]:
+            assert f"`{name}`" in readme, f"{relative}/README.md lacks output {name}"
+
+
+def test_static_checks_are_configured():
+    assert 'plugin "aws"' in (ROOT / ".tflint.hcl").read_text()
+    checkov = (ROOT / ".checkov.yaml").read_text()
+    skipped = re.findall(r"(?m)^\s*-\s*(CKV2?_AWS_\d+)\s*#\s*(\S.*)$", checkov)
+    listed = re.findall(r"(?m)^\s*-\s*(CKV2?_AWS_\d+)", checkov)
+    assert len(skipped) == len(listed), "every skipped checkov check needs a one-line justification"
+    assert Path(ROOT / ".terraform-version").read_text().strip() == "1.15.5"
+
+
+def test_module_readmes_are_up_to_date():
+    from devkit.module_docs import render
+
+    for relative in MODULE_DIRS:
+        readme = TERRAFORM / relative / "README.md"
+        assert readme.read_text() == render(readme, relative), f"{readme} is stale: run make docs"

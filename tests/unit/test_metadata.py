@@ -1,0 +1,50 @@
+"""The three metadata forms CI360 stages, and the header line built from them."""
+
+from __future__ import annotations
+
+import pytest
+
+from devkit.events import sample_bytes
+from s3_bulk_upload.errors import UpstreamError
+from s3_bulk_upload.metadata import header_line, line_terminator, parse_columns
+
+COLUMNS = ["identity_id", "email", "first_name", "churn_score", "segment, region"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        sample_bytes("metadata_columns.json"),
+        sample_bytes("metadata_header.csv"),
+        b'["identity_id", "email", "first_name", "churn_score", "segment, region"]',
+        b'\xef\xbb\xbfidentity_id,email,first_name,churn_score,"segment, region"\r\n',
+    ],
+    ids=["json-objects", "csv-line", "json-strings", "csv-with-bom-crlf"],
+)
+def test_three_metadata_forms_give_the_same_columns(raw):
+    assert parse_columns(raw) == COLUMNS
+
+
+def test_csv_line_starting_with_a_bracket_is_still_csv():
+    assert parse_columns(b"[id],email\n") == ["[id]", "email"]
+
+
+@pytest.mark.parametrize(
+    "raw", [b"", b"  \n", b"[]", b"[1, 2]", b'[{"name": "x"}]', b'{"columnName": "x"}', b"\xff\xfe", b"a,,b"]
+)
+def test_unusable_metadata_is_an_upstream_error(raw):
+    with pytest.raises(UpstreamError):
+        parse_columns(raw)
+
+
+def test_header_line_is_quoted_and_follows_the_terminator():
+    assert header_line(COLUMNS, b"\n") == sample_bytes("metadata_header.csv")
+    assert header_line(['say "hi"', "x"], b"\r\n") == b'"say ""hi""",x\r\n'
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [(b"a,b\r\nc", b"\r\n"), (b"a,b\nc\r\n", b"\n"), (b"", b"\n"), (b"a,b", b"\n"), (b"\n", b"\n")],
+)
+def test_line_terminator(first, expected):
+    assert line_terminator(first) == expected

@@ -1,0 +1,89 @@
+"""The connector's decisions before any transfer: the plan (400s before a download) and re-delivery.
+S3 answers come from botocore's Stubber; nothing is fetched."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from s3_bulk_upload.config import Config
+from s3_bulk_upload.errors import BadRequest, Conflict
+from s3_bulk_upload.request import BulkRequest
+from s3_bulk_upload.service import Connector
+
+DATA = "https://ci360-staging.s3.amazonaws.com/d.csv?X-Amz-Signature=1"
+META = "https://ci360-staging.s3.amazonaws.com/m.json?X-Amz-Signature=2"
+NOW = datetime(2026, 11, 27, 10, 15, 2, tzinfo=UTC)
+
+
+def never_called():
+    raise AssertionError("no Lambda client is needed")
+
+
+@pytest.fixture
+def s3():
+    client = boto3.client("s3", region_name="eu-west-1")
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def connector(s3_client, **config):
+    return Connector(Config(bucket="exports", **config), s3_client, never_called, clock=lambda: NOW)
+
+
+def request(**fields):
+    return BulkRequest(data_url=DATA, metadata_url=META, s3_filename="churn_{date}.csv", **fields)
+
+
+def test_plan_builds_the_key_and_keeps_the_urls(s3):
+    plan = connector(s3[0], key_prefix="ci360/").plan(request(task_id="t", occurrence_id="o"))
+    assert plan.key == "ci360/churn_2026-11-27.csv"
+    assert (plan.data_url, plan.metadata_url, plan.include_header) == (DATA, META, True)
+    assert (plan.task_id, plan.occurrence_id) == ("t", "o")
+
+
+def test_a_task_may_turn_the_header_off_and_then_needs_no_metadata(s3):
+    plan = connector(s3[0]).plan(BulkRequest(DATA, None, "a.csv", include_header=False))
+    assert plan.metadata_url is None and plan.include_header is False
+
+
+@pytest.mark.parametrize(
+    ("req", "message"),
+    [
+        (BulkRequest(DATA, None, "a.csv"), "metadataFile is required"),
+        (BulkRequest("https://evil.example.com/d.csv", META, "a.csv"), "presignedUrls.dataFile"),
+        (BulkRequest(DATA, "http://ci360-staging.s3.amazonaws.com/m", "a.csv"), "presignedUrls.metadataFile"),
+        (BulkRequest(DATA, META, "{unknown}.csv"), "unknown"),
+    ],
+)
+def test_invalid_plans_are_400_before_anything_is_fetched(s3, req, message):
+    with pytest.raises(BadRequest, match=message):
+        connector(s3[0]).plan(req)
+
+
+def listed(stubber, occurrence):
+    stubber.add_response("list_objects_v2", {"Contents": [{"Key": "a.csv", "Size": 9}], "IsTruncated": False})
+    stubber.add_response("head_object", {"ContentLength": 9, "Metadata": {"ci360-occurrence-id": occurrence}})
+
+
+def test_the_same_occurrence_again_is_a_duplicate(s3):
+    client, stubber = s3
+    listed(stubber, "o-1")
+    c = connector(client)
+    outcome = c.previous_delivery(c.plan(BulkRequest(DATA, META, "a.csv", occurrence_id="o-1")))
+    assert outcome is not None and outcome.duplicate and outcome.bytes == 9
+
+
+def test_another_occurrence_is_replaced_or_a_conflict(s3):
+    client, stubber = s3
+    listed(stubber, "o-old")
+    c = connector(client)
+    assert c.previous_delivery(c.plan(BulkRequest(DATA, META, "a.csv", occurrence_id="o-new"))) is None
+    listed(stubber, "o-old")
+    strict = connector(client, overwrite=False)
+    with pytest.raises(Conflict):
+        strict.previous_delivery(strict.plan(BulkRequest(DATA, META, "a.csv", occurrence_id="o-new")))
