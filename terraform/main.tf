@@ -22,6 +22,14 @@ locals {
   log_group_name = "/aws/lambda/${local.name}"
   function_arn   = "arn:${data.aws_partition.current.partition}:lambda:${var.aws_region}:${data.aws_caller_identity.current.account_id}:function:${local.function_name}"
   log_group_arn  = "arn:${data.aws_partition.current.partition}:logs:${var.aws_region}:${data.aws_caller_identity.current.account_id}:log-group:${local.log_group_name}"
+
+  # The delivery event's bus, as the function is told it and as IAM needs it (an ARN).
+  delivery_event_bus = var.delivery_event_bus_name == null ? "" : var.delivery_event_bus_name
+  delivery_event_bus_arn = (
+    var.delivery_event_bus_name == null ? null :
+    startswith(var.delivery_event_bus_name, "arn:") ? var.delivery_event_bus_name :
+    "arn:${data.aws_partition.current.partition}:events:${var.aws_region}:${data.aws_caller_identity.current.account_id}:event-bus/${var.delivery_event_bus_name}"
+  )
 }
 
 module "bucket" {
@@ -45,6 +53,8 @@ module "iam" {
   function_arn      = local.function_arn
   log_group_arn     = local.log_group_arn
   failure_queue_arn = module.lambda.failure_queue_arn
+
+  delivery_event_bus_arn = local.delivery_event_bus_arn
 }
 
 module "lambda" {
@@ -78,6 +88,10 @@ module "lambda" {
     log_level             = var.log_level
     part_size_mib         = tostring(var.part_size_mib)
     max_concurrency       = tostring(var.max_concurrency)
+    delivery_event_bus    = local.delivery_event_bus
+    # Powertools: metrics and log lines carry the workspace's service name, which the dashboard reads.
+    POWERTOOLS_SERVICE_NAME      = local.name
+    POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
   }
 }
 
@@ -95,4 +109,19 @@ module "api" {
   log_retention_days      = var.log_retention_days
   manage_account_logging  = var.manage_api_gateway_account
   waf_web_acl_arn         = var.waf_web_acl_arn
+}
+
+module "dashboard" {
+  source = "./modules/dashboard"
+
+  name                  = local.name
+  region                = var.aws_region
+  metrics_namespace     = var.metrics_namespace
+  service_name          = local.name
+  function_name         = module.lambda.function_name
+  function_timeout_s    = var.lambda_timeout_seconds
+  api_name              = local.name
+  stage_name            = module.api.stage_name
+  failure_queue_name    = module.lambda.failure_queue_name
+  api_5xx_alarm_actions = var.alarm_sns_topic_arns
 }

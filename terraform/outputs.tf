@@ -48,6 +48,11 @@ output "failure_queue_url" {
   value       = module.lambda.failure_queue_url
 }
 
+output "dashboard_url" {
+  description = "CloudWatch dashboard of this workspace: deliveries, bytes, rows, duration, failures, the webhook."
+  value       = module.dashboard.dashboard_url
+}
+
 output "ci360_setup" {
   description = "Step-by-step CI360 configuration with this workspace's values."
   value       = <<-EOT

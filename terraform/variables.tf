@@ -291,6 +291,31 @@ variable "log_level" {
   }
 }
 
+variable "delivery_event_bus_name" {
+  description = "EventBridge bus (name or ARN) that receives one \"CI360 Export Delivered\" event per delivery, for downstream jobs; null: no event. The function may put events on this bus only."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.delivery_event_bus_name == null || can(regex(
+      "^([A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256})$",
+      var.delivery_event_bus_name
+    ))
+    error_message = "delivery_event_bus_name must be an EventBridge bus name or ARN."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the function's metrics (embedded metric format); the dashboard reads it."
+  type        = string
+  default     = "CI360S3BulkConnector"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be 1-255 characters of letters, digits and . _ / # : - and must not start with AWS/."
+  }
+}
+
 variable "part_size_mib" {
   description = "Multipart part size in MiB (grown automatically past 10,000 parts)."
   type        = number

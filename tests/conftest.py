@@ -72,11 +72,24 @@ def head_of_missing_key_is_forbidden() -> Iterator[list[tuple[str, int]]]:
         yield heads
 
 
+@pytest.fixture(autouse=True)
+def captured_function_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """The function logs through Powertools' handler, which does not propagate to the root logger:
+    hand its records to pytest's capture as well."""
+    from s3_bulk_upload.logs import PACKAGE, logger
+
+    logger.addHandler(caplog.handler)  # copied to the package's logger on each setup_logging
+    logging.getLogger(PACKAGE).addHandler(caplog.handler)  # for code that logs before any setup
+    yield
+    logging.getLogger(logger.name).removeHandler(caplog.handler)
+    logging.getLogger(PACKAGE).removeHandler(caplog.handler)
+
+
 @pytest.fixture
 def json_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     """Captured logs formatted exactly as the function writes them (one JSON event per line)."""
-    from s3_bulk_upload.logs import JsonFormatter
+    from s3_bulk_upload.logs import formatter
 
-    caplog.handler.setFormatter(JsonFormatter())
+    caplog.handler.setFormatter(formatter)
     caplog.set_level(logging.DEBUG)
     return caplog

@@ -19,6 +19,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 # A DNS name or IPv4 literal, or the IPv6 loopback (the only IPv6 form a test needs).
+_BUS = re.compile(r"[A-Za-z0-9._\-/]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[A-Za-z0-9._\-/]{1,256}")
 _HOST_ENTRY = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|::1|\[::1\]")
 
 
@@ -90,6 +91,13 @@ def _allowlist(name: str, raw: str) -> tuple[str, ...]:
     return hosts
 
 
+def _bus(name: str, raw: str) -> str:
+    value = raw.strip()
+    if value and not _BUS.fullmatch(value):
+        raise ConfigError(f"{name} must be an EventBridge bus name or ARN, not {value!r}")
+    return value
+
+
 def _setting(env: str, default: Any, parse: Callable[[str, str], Any], meaning: str, *, contract: bool = True) -> Any:
     """A Config field read from environment variable ``env`` (``default`` when unset)."""
     return field(default=default, metadata={"env": env, "parse": parse, "meaning": meaning, "contract": contract})
@@ -113,6 +121,9 @@ class Config:
         "return_presigned_url", False, parse_bool, "add a 24 h GET URL of the object to the answer"
     )
     log_level: str = _setting("log_level", "INFO", _one_of(LOG_LEVELS, str.upper), "DEBUG, INFO, WARNING, ERROR")
+    delivery_event_bus: str = _setting(
+        "delivery_event_bus", "", _bus, "EventBridge bus name or ARN for the delivery event; empty: none"
+    )
     # Not in the contract's table: tuning knobs with safe defaults, documented in the README.
     part_size_mib: int = _setting("part_size_mib", 8, _whole(5, 512), "multipart part size", contract=False)
     max_concurrency: int = _setting("max_concurrency", 8, _whole(1, 64), "parts uploaded at once", contract=False)

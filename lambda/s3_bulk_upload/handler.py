@@ -27,16 +27,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import boto3
 from botocore.config import Config as BotoConfig
 
-from . import answers
+from . import answers, telemetry
 from .config import Config, load_config
 from .errors import ConnectorError
 from .handoff import is_handoff
 from .lambda_context import LambdaContext
-from .logs import request_context, setup_logging
+from .logs import logger, request_context, setup_logging
 from .request import parse_proxy_event
 from .service import Connector, Outcome
 
 if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
 
@@ -65,6 +66,11 @@ def aws_lambda_client() -> LambdaClient:
     return boto3.client("lambda")
 
 
+@functools.lru_cache(maxsize=1)
+def aws_events_client() -> EventBridgeClient:
+    return boto3.client("events", config=BotoConfig(retries={"mode": "standard", "max_attempts": 3}))
+
+
 @dataclass(frozen=True)
 class Handler:
     """The function, with what it talks to injected: AWS clients (the local stand-ins pass their own)
@@ -72,9 +78,15 @@ class Handler:
 
     s3_client: Callable[[int], S3Client] = aws_s3_client
     lambda_client: Callable[[], LambdaClient] = aws_lambda_client
+    events_client: Callable[[], EventBridgeClient] = aws_events_client
     sleep: Callable[[float], None] = time.sleep
 
     def __call__(self, event: Any, context: LambdaContext) -> Answer:
+        # Powertools adds the context keys (function_name, cold_start, …) to every log line.
+        answer: Answer = logger.inject_lambda_context(self._handle)(event, context)
+        return answer
+
+    def _handle(self, event: Any, context: LambdaContext) -> Answer:
         request_id = str(getattr(context, "aws_request_id", "") or "")
         with request_context(request_id):
             if is_handoff(event):
@@ -108,16 +120,39 @@ class Handler:
             return crashed()
 
     def _connector(self, config: Config) -> Connector:
-        return Connector(config, self.s3_client(config.max_concurrency + 2), self.lambda_client, sleep=self.sleep)
+        return Connector(
+            config,
+            self.s3_client(config.max_concurrency + 2),
+            self.lambda_client,
+            events_client_factory=self.events_client,
+            sleep=self.sleep,
+        )
 
 
 def _accept(connector: Connector, event: dict[str, Any], context: LambdaContext, request_id: str) -> Answer:
     request = parse_proxy_event(event)
     api_request_id = (event.get("requestContext") or {}).get("requestId", "")
     log.info("request received", extra={"api_request_id": api_request_id})
-    answer = _ok(connector.accept(request, context, request_id), request_id)
+    outcome = connector.accept(request, context, request_id)
+    _count(outcome)
+    answer = _ok(outcome, request_id)
     log.info("request answered", extra={"status_code": answer["statusCode"]})
     return answer
+
+
+def _count(outcome: Outcome) -> None:
+    """The request's metrics (EMF): a hand-off, a duplicate or a delivery."""
+    if outcome.accepted:
+        telemetry.counted("HandOffs")
+    elif outcome.duplicate:
+        telemetry.counted("Duplicates")
+    else:
+        telemetry.delivered(
+            bytes_delivered=outcome.bytes,
+            rows=outcome.rows or 0,
+            seconds=outcome.seconds,
+            event_failed=outcome.event_published is False,
+        )
 
 
 def _ok(outcome: Outcome, request_id: str) -> Answer:
@@ -125,7 +160,7 @@ def _ok(outcome: Outcome, request_id: str) -> Answer:
     if outcome.accepted:
         return answers.respond(202, "Accepted", request_id, **where)
     extra = {"s3_url": outcome.s3_url} if outcome.s3_url else {}
-    delivered = {"bytes": outcome.bytes, "header": outcome.header, "duplicate": outcome.duplicate}
+    delivered = {"bytes": outcome.bytes, "rows": outcome.rows, "header": outcome.header, "duplicate": outcome.duplicate}
     return answers.respond(200, "OK", request_id, **where, **delivered, **extra)
 
 
@@ -133,16 +168,25 @@ def _answer_failure(error: ConnectorError, request_id: str) -> Answer:
     log.warning(
         "request failed", extra={"status": error.status, "status_code": error.status_code, "reason": error.message}
     )
+    telemetry.failed(error.status_code)
     return answers.failure(error, request_id)
 
 
 def _answer_crash(request_id: str) -> Answer:
     log.exception("unexpected failure")
+    telemetry.failed(500)
     return answers.internal_error(request_id)
 
 
 def _handoff_result(outcome: Outcome) -> Answer:
-    return {"status": "OK", "s3_uri": outcome.s3_uri, "bytes": outcome.bytes, "duplicate": outcome.duplicate}
+    _count(outcome)
+    return {
+        "status": "OK",
+        "s3_uri": outcome.s3_uri,
+        "bytes": outcome.bytes,
+        "rows": outcome.rows,
+        "duplicate": outcome.duplicate,
+    }
 
 
 # An asynchronous run raises on failure, so Lambda's retries and on-failure destination apply.
@@ -151,11 +195,13 @@ def _handoff_result(outcome: Outcome) -> Answer:
 
 def _raise_handoff_failure(error: ConnectorError) -> Answer:
     log.error("asynchronous transfer failed", extra={"status": error.status, "reason": error.message})
+    telemetry.failed(error.status_code)
     raise RuntimeError(f"{error.status}: {error.message}") from None
 
 
 def _raise_handoff_crash() -> Answer:
     log.exception("asynchronous transfer failed unexpectedly")
+    telemetry.failed(500)
     raise RuntimeError("Error: unexpected failure; see the function's logs") from None
 
 

@@ -31,6 +31,7 @@ class Plan:
     include_header: bool
     task_id: str = ""
     occurrence_id: str = ""
+    task_name: str = ""
 
 
 def is_handoff(event: Any) -> bool:

@@ -1,68 +1,89 @@
-"""Structured JSON logs, one event per line, carrying the request id.
+"""Structured JSON logs with Powertools for AWS Lambda: one event per line, the Lambda context keys
+(``function_name``, ``cold_start``, ``function_request_id``, ``xray_trace_id``) and ``request_id``.
 
-A last line of defence scrubs URL query strings from every message and traceback, so a
-pre-signed URL's signature cannot reach CloudWatch even through a library's exception text.
+A last line of defence scrubs URL query strings from every value of every line (message, extra
+fields, traceback), so a pre-signed URL's signature cannot reach CloudWatch even through a
+library's exception text.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import re
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from typing import Any
 
-# A plain global, not a ContextVar: s3transfer reads the source in its own threads, and Lambda
-# runs one invocation at a time per process.
-_request_id = ""
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.logging.types import LogRecord
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+
+SERVICE = "ci360-s3-bulk-connector"
+PACKAGE = __name__.split(".")[0]
 # "?query" after a URL or an absolute path: pre-signed URLs carry their signature there.
 _QUERY = re.compile(r"((?:[a-zA-Z][a-zA-Z0-9+.-]*://|/)[^\s\"'?]*)\?[^\s\"']*")
-_STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 # Libraries that log request lines (with query strings) or bodies at DEBUG.
-_QUIET_LIBRARIES = ("urllib3", "botocore", "boto3", "s3transfer")
+_QUIET_LIBRARIES = {"urllib3", "botocore", "boto3", "s3transfer"}
 
 
 def scrub(text: str) -> str:
     return _QUERY.sub(r"\1?<redacted>", text)
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        document: dict[str, object] = {
-            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": scrub(record.getMessage()),
-            "request_id": _request_id,
-        }
-        for name, value in vars(record).items():
-            if name not in _STANDARD_ATTRS and not name.startswith("_"):
-                document[name] = scrub(value) if isinstance(value, str) else value
-        if record.exc_info:
-            document["exception"] = scrub(self.formatException(record.exc_info))
-        return json.dumps(document, default=str)
+def _scrubbed(value: Any) -> Any:
+    """The value with every string scrubbed; anything JSON cannot hold (an exception, say) becomes its text first."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrubbed(v) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return scrub(str(value))
+
+
+class ScrubbingFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON line, with every string value scrubbed just before it is written."""
+
+    def serialize(self, log: LogRecord) -> str:
+        return super().serialize(_scrubbed(log))
+
+
+formatter = ScrubbingFormatter(utc=True, use_rfc3339=True)
+formatter.append_keys(name="%(name)s", request_id="")
+# Powertools' logger writes to standard output; the function's modules log through it.
+logger = Logger(service=SERVICE, logger_formatter=formatter, stream=sys.stdout)
 
 
 def setup_logging(level: str) -> None:
-    """Format every root handler (Lambda's runtime installs one) as JSON; add stdout if none."""
+    """Route the package's and the chatty libraries' loggers through the Powertools handler.
+
+    The runtime's own root handlers get the same formatter, so anything else is JSON and scrubbed too.
+    """
+    numeric = logging.getLevelName(level)
+    logger.setLevel(level)
+    logging.getLogger(PACKAGE)  # registered, so that its configuration can be copied
+    copy_config_to_registered_loggers(source_logger=logger, log_level=level, include={PACKAGE})
+    quiet = logging.getLevelName(max(logging.WARNING, numeric))
+    copy_config_to_registered_loggers(source_logger=logger, log_level=quiet, include=set(_QUIET_LIBRARIES))
     root = logging.getLogger()
-    if not root.handlers:
-        root.addHandler(logging.StreamHandler(sys.stdout))
     for handler in root.handlers:
-        if not isinstance(handler.formatter, JsonFormatter):
-            handler.setFormatter(JsonFormatter())
-    root.setLevel(level)
-    for name in _QUIET_LIBRARIES:
-        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+        if handler.formatter is not formatter:
+            handler.setFormatter(formatter)
 
 
 @contextlib.contextmanager
 def request_context(request_id: str) -> Iterator[None]:
-    global _request_id  # noqa: PLW0603
-    previous, _request_id = _request_id, request_id
+    """``request_id`` on every line of this request, whichever thread writes it (s3transfer's too).
+
+    Lambda runs one invocation at a time per process, so the key is shared by all threads.
+    """
+    previous = formatter.log_format.get("request_id", "")
+    logger.append_keys(request_id=request_id)
     try:
         yield
     finally:
-        _request_id = previous
+        logger.append_keys(request_id=previous)

@@ -11,22 +11,24 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from . import handoff
+from . import delivery_event, handoff
 from .allowlist import check_source_url, redact_url
 from .config import Config
-from .errors import BadRequest, Conflict
+from .errors import BadRequest, Conflict, DestinationError
 from .gzip_stream import gzip_chunks
 from .handoff import Plan
 from .keys import build_key, validate_key
 from .lambda_context import LambdaContext
 from .metadata import MAX_METADATA_BYTES, parse_columns
 from .pipeline import ChunkStream, Deadline, with_header
+from .records import RecordCounter
 from .request import BulkRequest
 from .sink import OCCURRENCE_ID_KEY, TASK_ID_KEY, S3Sink, part_size_for, transfer_config
 from .source import RetryPolicy, SourceFile, make_session
 from .units import MIB
 
 if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
 
@@ -37,15 +39,21 @@ PRESIGNED_URL_SECONDS = 24 * 3600
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the caller is told: ``accepted`` is a hand-off, otherwise a finished delivery."""
+    """What the caller is told: ``accepted`` is a hand-off, otherwise a finished delivery.
+
+    ``event_published`` is None when no delivery event is configured (or for a duplicate).
+    """
 
     bucket: str
     key: str
     accepted: bool = False
     bytes: int = 0
+    rows: int | None = None
     header: bool = False
     duplicate: bool = False
     s3_url: str | None = None
+    seconds: float = 0.0
+    event_published: bool | None = None
 
     @property
     def s3_uri(self) -> str:
@@ -65,6 +73,7 @@ class Connector:
         s3_client: S3Client,
         lambda_client_factory: Callable[[], LambdaClient],
         *,
+        events_client_factory: Callable[[], EventBridgeClient] | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -72,6 +81,7 @@ class Connector:
         self._config = config
         self._sink = S3Sink(s3_client, config.bucket)
         self._lambda_client_factory = lambda_client_factory
+        self._events_client_factory = events_client_factory
         self._policy = RetryPolicy(config.source_max_retries, config.source_backoff_seconds)
         self._session = session or make_session(self._policy)
         self._sleep = sleep
@@ -89,6 +99,7 @@ class Connector:
             include_header=include_header,
             task_id=request.task_id,
             occurrence_id=request.occurrence_id,
+            task_name=request.task_name,
         )
         self._check_sources(plan)
         return plan
@@ -115,7 +126,7 @@ class Connector:
             )
             log.info("handed off to an asynchronous run", extra={"key": plan.key})
             return Outcome(bucket=self._config.bucket, key=plan.key, accepted=True)
-        return self.deliver(plan, Deadline.for_context(context))
+        return self.deliver(plan, Deadline.for_context(context), request_id)
 
     def _goes_async(self, plan: Plan) -> bool:
         mode = self._config.delivery_mode
@@ -142,7 +153,7 @@ class Connector:
         if not plan.key.startswith(self._config.key_prefix):
             raise BadRequest("hand-off key is outside s3_key_prefix")
         self._check_sources(plan)
-        return self.previous_delivery(plan) or self.deliver(plan, Deadline.for_context(context))
+        return self.previous_delivery(plan) or self.deliver(plan, Deadline.for_context(context), context.aws_request_id)
 
     # -- delivering --------------------------------------------------------------------------
 
@@ -165,7 +176,7 @@ class Connector:
             raise Conflict(f"s3://{self._config.bucket}/{plan.key} already exists and overwrite is false")
         return None
 
-    def deliver(self, plan: Plan, deadline: Deadline) -> Outcome:
+    def deliver(self, plan: Plan, deadline: Deadline, request_id: str) -> Outcome:
         started = time.monotonic()
         gzip = plan.key.endswith(".gz")
         log.info(
@@ -178,7 +189,8 @@ class Connector:
             columns = parse_columns(metadata.read_all(MAX_METADATA_BYTES))
         source = self._source(plan.data_url, "data file", deadline.check)
         source.open()
-        chunks = source.chunks()
+        records = RecordCounter()
+        chunks = records.counted(source.chunks())
         if columns is not None:
             chunks = with_header(columns, chunks)
         if gzip:
@@ -200,6 +212,7 @@ class Connector:
             "transfer finished",
             extra={
                 "key": plan.key,
+                "rows": records.total,
                 "data_bytes": source.bytes_read,
                 "object_bytes": stream.bytes_out,
                 "columns": len(columns) if columns is not None else 0,
@@ -209,13 +222,38 @@ class Connector:
                 "mib_per_second": round(source.bytes_read / MIB / max(seconds, 1e-6), 1),
             },
         )
+        delivered = delivery_event.Delivered(
+            bucket=self._config.bucket,
+            key=plan.key,
+            bytes=stream.bytes_out,
+            rows=records.total,
+            columns=tuple(columns or ()),
+            header=plan.include_header,
+            gzip=gzip,
+            task_id=plan.task_id,
+            occurrence_id=plan.occurrence_id,
+            task_name=plan.task_name,
+            seconds=seconds,
+            request_id=request_id,
+        )
         return Outcome(
             bucket=self._config.bucket,
             key=plan.key,
             bytes=stream.bytes_out,
+            rows=records.total,
             header=plan.include_header,
             s3_url=self._presigned(plan.key),
+            seconds=seconds,
+            event_published=self._publish(delivered),
         )
+
+    def _publish(self, delivered: delivery_event.Delivered) -> bool | None:
+        bus = self._config.delivery_event_bus
+        if not bus:
+            return None
+        if self._events_client_factory is None:
+            raise DestinationError("delivery_event_bus is set but no EventBridge client was given")
+        return delivery_event.publish(self._events_client_factory(), bus, delivered)
 
     def _source(self, url: str, label: str, check_deadline: Callable[[], None] | None = None) -> SourceFile:
         return SourceFile(self._session, url, label, self._policy, sleep=self._sleep, check_deadline=check_deadline)

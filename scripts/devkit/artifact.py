@@ -124,7 +124,8 @@ def invoke(
     )
     if result.returncode != 0:
         raise RuntimeError(f"the artifact's interpreter failed ({result.returncode}):\n{result.stderr[-4000:]}")
-    return Invocation(json.loads(result.stdout.strip().splitlines()[-1]), result.stderr)
+    *logged, last = result.stdout.strip().splitlines()  # the function logs to stdout too (Powertools)
+    return Invocation(json.loads(last), "\n".join(logged) + "\n" + result.stderr)
 
 
 def import_seconds(runtime: Runtime, path: list[Path], rounds: int = 5) -> list[float]:

@@ -3,7 +3,8 @@
 Standard library only: it runs in an interpreter whose path is the unpacked zip followed by
 a runtime-like SDK folder (PYTHONPATH, with -S -P so nothing else is on it). Reads one
 invocation, ``{"event": ..., "remaining_ms": ...}``, from standard input; the function's
-logs go to standard error, its answer (or ``{"raised": "..."}``) to standard output.
+logs go to standard output (and, through the root handler, standard error), its answer
+(or ``{"raised": "..."}``) to standard output, as the last line.
 """
 
 import json

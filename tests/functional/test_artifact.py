@@ -78,6 +78,7 @@ def test_plain_csv_with_header(deliver, s3, bucket, staging):
     status, body = deliver(request)
     assert status == 200, body
     assert body["bytes"] == len(HEADER + DATA)
+    assert body["rows"] == DATA.count(b"\n")
     assert object_bytes(s3, bucket, "out/a.csv") == HEADER + DATA
     assert no_open_uploads(s3, bucket)
 

@@ -175,6 +175,54 @@ def test_redelivery_check_needs_exactly_the_listing_and_the_head():
     assert sorted(reads) == ["s3:AbortMultipartUpload", "s3:GetObject", "s3:ListBucket"]
 
 
+def test_delivery_events_may_go_to_the_configured_bus_only():
+    statement = next(
+        d["statement"]["content"][0]
+        for d in module("modules/iam")["data"]["aws_iam_policy_document"]["function"]["dynamic"]
+        if d["statement"]["content"][0]["sid"] == "PublishDeliveryEvents"
+    )
+    assert statement["actions"] == ["events:PutEvents"] and statement["resources"] == ["${statement.value}"]
+    dynamic = next(
+        d
+        for d in module("modules/iam")["data"]["aws_iam_policy_document"]["function"]["dynamic"]
+        if d["statement"]["content"][0]["sid"] == "PublishDeliveryEvents"
+    )
+    assert (
+        dynamic["statement"]["for_each"] == "${var.delivery_event_bus_arn == null ? [] : [var.delivery_event_bus_arn]}"
+    )
+    assert module("")["module"]["iam"]["delivery_event_bus_arn"] == "${local.delivery_event_bus_arn}"
+    assert module("")["variable"]["delivery_event_bus_name"]["default"] is None
+    environment = module("")["module"]["lambda"]["environment"]
+    assert environment["delivery_event_bus"] == "${local.delivery_event_bus}"
+    assert environment["POWERTOOLS_SERVICE_NAME"] == "${local.name}"
+
+
+def test_dashboard_and_5xx_alarm_watch_this_workspace():
+    dashboard = resource("modules/dashboard", "aws_cloudwatch_dashboard", "this")
+    assert dashboard["dashboard_name"] == "${var.name}"
+    alarm = resource("modules/dashboard", "aws_cloudwatch_metric_alarm", "api_5xx")
+    assert (alarm["namespace"], alarm["metric_name"], alarm["threshold"]) == ("AWS/ApiGateway", "5XXError", 0)
+    assert alarm["dimensions"] == {"ApiName": "${var.api_name}", "Stage": "${var.stage_name}"}
+    wiring = module("")["module"]["dashboard"]
+    assert wiring["service_name"] == "${local.name}" and wiring["metrics_namespace"] == "${var.metrics_namespace}"
+    assert wiring["api_5xx_alarm_actions"] == "${var.alarm_sns_topic_arns}"
+    assert "dashboard_url" in module("")["output"]
+    body = str(module("modules/dashboard")["locals"]["_blocks"])
+    for metric in (
+        "Deliveries",
+        "BytesDelivered",
+        "Throughput",
+        "Rows",
+        "TransferSeconds",
+        "Failures",
+        "4XXError",
+        "5XXError",
+        "Latency",
+        "ApproximateNumberOfMessagesVisible",
+    ):
+        assert metric in body, metric
+
+
 def test_no_broad_managed_policies_anywhere():
     for path in TERRAFORM.rglob("*.tf"):
         text = path.read_text()
@@ -254,6 +302,10 @@ def test_terraform_defaults_are_a_valid_function_configuration():
             rendered[key] = ",".join(variables["source_host_allowlist"]["default"])
         elif expression == "${module.bucket.bucket_name}":
             rendered[key] = "example-bucket"
+        elif expression == "${local.delivery_event_bus}":
+            rendered[key] = ""  # delivery_event_bus_name defaults to null: no event
+        elif key.startswith("POWERTOOLS_"):
+            continue  # read by Powertools, not by load_config
         else:
             pytest.fail(f"unexpected expression for {key}: {expression}")
     config = load_config(rendered)

@@ -1,17 +1,24 @@
-"""JSON log lines: one object per line, the request id on each, query strings scrubbed last."""
+"""JSON log lines (Powertools): one object per line with the request id and the Lambda context keys;
+query strings scrubbed from every value as the last step."""
 
 from __future__ import annotations
 
 import json
 import logging
+import sys
 
-from s3_bulk_upload.logs import JsonFormatter, request_context, scrub, setup_logging
+from devkit.lambda_context import LocalContext
+from s3_bulk_upload.logs import PACKAGE, formatter, logger, request_context, scrub, setup_logging
 
 
-def record(message, **extra):
-    entry = logging.LogRecord("s3_bulk_upload.test", logging.INFO, __file__, 1, message, None, None)
+def record(message, exc_info=None, **extra):
+    entry = logging.LogRecord("s3_bulk_upload.test", logging.INFO, __file__, 1, message, None, exc_info)
     entry.__dict__.update(extra)
     return entry
+
+
+def line(entry):
+    return json.loads(formatter.format(entry))
 
 
 def test_scrub_removes_queries_from_urls_and_request_lines():
@@ -22,33 +29,50 @@ def test_scrub_removes_queries_from_urls_and_request_lines():
     assert scrub("is it done? yes") == "is it done? yes"
 
 
-def test_a_line_is_one_json_object_with_the_request_id_and_extras_scrubbed():
+def test_a_line_is_one_json_object_with_the_request_id_and_every_value_scrubbed():
     with request_context("req-42"):
-        line = JsonFormatter().format(
-            record("fetching https://h/x?X-Amz-Signature=s", key="a.csv", url="https://h/y?s=1")
+        text = formatter.format(
+            record("fetching https://h/x?X-Amz-Signature=s", key="a.csv", nested={"u": ["https://h/y?s=1"]})
         )
-    document = json.loads(line)
-    assert "\n" not in line
+    document = json.loads(text)
+    assert "\n" not in text
     assert document["request_id"] == "req-42" and document["level"] == "INFO"
+    assert document["name"] == "s3_bulk_upload.test" and document["service"] == "ci360-s3-bulk-connector"
     assert document["message"] == "fetching https://h/x?<redacted>"
-    assert document["key"] == "a.csv" and document["url"] == "https://h/y?<redacted>"
+    assert document["key"] == "a.csv" and document["nested"] == {"u": ["https://h/y?<redacted>"]}
+
+
+def test_a_traceback_is_scrubbed_too():
+    try:
+        raise ValueError("https://h/x?X-Amz-Signature=secret")
+    except ValueError:
+        document = line(record("failed", exc_info=sys.exc_info()))
+    assert "secret" not in json.dumps(document)
+    assert document["exception_name"] == "ValueError"
 
 
 def test_the_request_id_is_restored_after_the_request():
     with request_context("outer"):
         with request_context("inner"):
-            assert json.loads(JsonFormatter().format(record("x")))["request_id"] == "inner"
-        assert json.loads(JsonFormatter().format(record("x")))["request_id"] == "outer"
+            assert line(record("x"))["request_id"] == "inner"
+        assert line(record("x"))["request_id"] == "outer"
 
 
-def test_setup_formats_existing_handlers_and_quiets_chatty_libraries():
-    root = logging.getLogger()
-    handler = logging.StreamHandler()
-    root.addHandler(handler)
-    try:
-        setup_logging("DEBUG")
-        assert isinstance(handler.formatter, JsonFormatter)
-        assert logging.getLogger("botocore").level == logging.WARNING
-        assert logging.getLogger("urllib3").level == logging.WARNING
-    finally:
-        root.removeHandler(handler)
+def test_lambda_context_keys_and_the_trace_id(monkeypatch):
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
+    context = LocalContext()
+    logger.inject_lambda_context(lambda event, ctx: None)({}, context)
+    document = line(record("x"))
+    assert document["function_name"] == context.function_name
+    assert document["function_request_id"] == context.aws_request_id
+    assert isinstance(document["cold_start"], bool)
+    assert document["xray_trace_id"] == "1-5759e988-bd862e3fe1be46a994272793"
+
+
+def test_setup_routes_the_package_and_quiets_chatty_libraries():
+    setup_logging("DEBUG")
+    package = logging.getLogger(PACKAGE)
+    assert package.handlers and all(h.formatter is formatter for h in package.handlers if h in logger.handlers)
+    assert package.propagate is False  # written once, by Powertools' handler
+    assert logging.getLogger("botocore").level == logging.WARNING
+    assert logging.getLogger("urllib3").level == logging.WARNING

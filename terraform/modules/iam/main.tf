@@ -62,6 +62,16 @@ data "aws_iam_policy_document" "function" {
     }
   }
 
+  dynamic "statement" {
+    for_each = var.delivery_event_bus_arn == null ? [] : [var.delivery_event_bus_arn]
+
+    content {
+      sid       = "PublishDeliveryEvents"
+      actions   = ["events:PutEvents"] # one event per finished delivery, on this bus only
+      resources = [statement.value]
+    }
+  }
+
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]

@@ -20,6 +20,12 @@ variable "kms_key_arn" {
   default     = null
 }
 
+variable "delivery_event_bus_arn" {
+  description = "ARN of the EventBridge bus the function puts delivery events on, or null for none."
+  type        = string
+  default     = null
+}
+
 variable "function_arn" {
   description = "ARN of the function (it invokes itself for the asynchronous hand-off)."
   type        = string

@@ -27,3 +27,8 @@ output "failure_queue_url" {
   description = "URL of the failure queue."
   value       = aws_sqs_queue.failures.url
 }
+
+output "failure_queue_name" {
+  description = "Name of the queue of failed asynchronous transfers."
+  value       = aws_sqs_queue.failures.name
+}
