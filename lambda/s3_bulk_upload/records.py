@@ -2,13 +2,17 @@
 
 A record ends at a line end outside quotes: a newline inside a quoted field (RFC 4180) does not
 end one, and a last record without a line end still counts. The ``csv`` module would decode and
-split every field (tens of MB/s); this splits each chunk on quotes only where it has any, and
-counts newlines in the parts outside quotes with ``bytes.count`` (C speed).
+split every field (tens of MB/s). Here each chunk is first reduced to its quotes and newlines
+(``bytes.translate``, C speed, cheaper than counting the newlines), adjacent quote pairs are
+dropped (they enclose no newline, so they change no newline's side), and what is left is a few
+bytes to walk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
+
+_NOT_MARKS = bytes(b for b in range(256) if b not in b'"\n')
 
 
 class RecordCounter:
@@ -20,13 +24,16 @@ class RecordCounter:
     def feed(self, chunk: bytes) -> None:
         if not chunk:
             return
-        if b'"' not in chunk:
+        marks = chunk.translate(None, _NOT_MARKS)  # the chunk's quotes and newlines, in order
+        while b'""' in marks:
+            marks = marks.replace(b'""', b"")
+        if b'"' not in marks:
             if not self._inside_quotes:
-                self.records += chunk.count(b"\n")
+                self.records += len(marks)  # only newlines are left
         else:
-            parts = chunk.split(b'"')
+            parts = marks.split(b'"')  # newline runs between the quotes that remain
             outside = parts[1::2] if self._inside_quotes else parts[::2]
-            self.records += b"".join(outside).count(b"\n")
+            self.records += sum(map(len, outside))
             if len(parts) % 2 == 0:  # an odd number of quotes flips the state
                 self._inside_quotes = not self._inside_quotes
         self._open_record = self._inside_quotes or not chunk.endswith(b"\n")
