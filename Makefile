@@ -56,8 +56,9 @@ import-time: $(VENV)/.installed ## Zip size and the handler's cold import time f
 docs: $(VENV)/.installed ## Regenerate the inputs/outputs tables of the Terraform READMEs
 	$(PY) -m devkit.module_docs
 
-bench: $(VENV)/.installed ## Side-by-side benchmark (BENCH_ARGS=--quick for a short run)
+bench: $(VENV)/.installed ## Benchmarks: loopback side by side, then AWS-shaped (capped source, one core); BENCH_ARGS=--quick
 	$(PY) -m devkit.bench run --json .bench/results.json --plot .bench/performance.png $(BENCH_ARGS)
+	$(PY) -m devkit.bench_aws --json .bench/aws.json --plot .bench/performance-aws.png $(BENCH_AWS_ARGS)
 
 fmt: $(VENV)/.installed ## Format Python and Terraform
 	$(VENV)/bin/ruff format .

@@ -88,6 +88,7 @@ module "lambda" {
     log_level             = var.log_level
     part_size_mib         = tostring(var.part_size_mib)
     max_concurrency       = tostring(var.max_concurrency)
+    source_connections    = tostring(var.source_connections)
     delivery_event_bus    = local.delivery_event_bus
     # Powertools: metrics and log lines carry the workspace's service name, which the dashboard reads.
     POWERTOOLS_SERVICE_NAME      = local.name

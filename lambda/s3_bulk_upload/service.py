@@ -83,7 +83,7 @@ class Connector:
         self._lambda_client_factory = lambda_client_factory
         self._events_client_factory = events_client_factory
         self._policy = RetryPolicy(config.source_max_retries, config.source_backoff_seconds)
-        self._session = session or make_session(self._policy)
+        self._session = session or make_session(self._policy, config.source_connections)
         self._sleep = sleep
         self._clock = clock
 
@@ -187,7 +187,17 @@ class Connector:
         if plan.include_header:
             metadata = self._source(plan.metadata_url or "", "metadata file")
             columns = parse_columns(metadata.read_all(MAX_METADATA_BYTES))
-        source = self._source(plan.data_url, "data file", deadline.check)
+        source = SourceFile(
+            self._session,
+            plan.data_url,
+            "data file",
+            self._policy,
+            sleep=self._sleep,
+            check_deadline=deadline.check,
+            connections=self._config.source_connections,
+            # Half a part: ranges stay aligned with the parts and hold half as much memory while they wait.
+            range_size=self._config.part_size_mib * MIB // 2,
+        )
         source.open()
         records = RecordCounter()
         chunks = records.counted(source.chunks())
@@ -255,8 +265,9 @@ class Connector:
             raise DestinationError("delivery_event_bus is set but no EventBridge client was given")
         return delivery_event.publish(self._events_client_factory(), bus, delivered)
 
-    def _source(self, url: str, label: str, check_deadline: Callable[[], None] | None = None) -> SourceFile:
-        return SourceFile(self._session, url, label, self._policy, sleep=self._sleep, check_deadline=check_deadline)
+    def _source(self, url: str, label: str) -> SourceFile:
+        """A file read on one connection: the metadata, and the size probe."""
+        return SourceFile(self._session, url, label, self._policy, sleep=self._sleep)
 
     @staticmethod
     def _object_metadata(plan: Plan) -> dict[str, str]:

@@ -1,4 +1,9 @@
-"""Read a CI360 staging file from its pre-signed URL: retries, resume with Range, length check.
+"""Read a CI360 staging file from its pre-signed URL: parallel ranges, retries, resume, length check.
+
+One GET connection to S3 carries about 85-90 MB/s (less across Regions), so a large file is read
+as byte ranges on several connections at once and handed on strictly in order. The library
+options were weighed first (docs/performance.md): awscrt's S3 client reserves at least 1 GiB of
+buffer; s3transfer's downloader needs a bucket and key, not a pre-signed URL.
 
 Pre-signed URLs are bearer credentials: no message raised or logged here holds the query string,
 and exceptions from requests (whose text does) are replaced, not chained.
@@ -8,8 +13,12 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -42,7 +51,7 @@ class RetryPolicy:
         return min(self.backoff_seconds * 2.0 ** (attempt - 1), BACKOFF_MAX_SECONDS)
 
 
-def make_session(policy: RetryPolicy) -> requests.Session:
+def make_session(policy: RetryPolicy, connections: int = 1) -> requests.Session:
     """A session whose adapter retries connection errors and 429/5xx answers with backoff."""
     retry = Retry(
         total=policy.max_retries,
@@ -59,7 +68,7 @@ def make_session(policy: RetryPolicy) -> requests.Session:
     session = requests.Session()
     # No proxies or .netrc from the environment: the URL alone decides where the bytes come from.
     session.trust_env = False
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=2, pool_maxsize=2)
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=2, pool_maxsize=connections + 1)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers.update({"Accept-Encoding": "identity", "User-Agent": "ci360-s3-bulk-upload"})
@@ -86,6 +95,8 @@ class SourceFile:
         *,
         sleep: Callable[[float], None] = time.sleep,
         check_deadline: Callable[[], None] | None = None,
+        connections: int = 1,
+        range_size: int = 8 * MIB,
     ) -> None:
         self._session = session
         self._url = url
@@ -99,6 +110,9 @@ class SourceFile:
         self.resumes = 0
         self._response: requests.Response | None = None
         self._etag: str | None = None
+        self._connections = connections
+        self._range_size = range_size
+        self._lock = threading.Lock()
 
     def _get(self, start: int, range_header: str | None = None) -> requests.Response:
         headers = {}
@@ -160,11 +174,14 @@ class SourceFile:
         finally:
             response.close()
 
-    def _open_at(self, position: int) -> requests.Response:
-        response = self._get(position)
+    def _open_at(self, position: int, end: int | None = None) -> requests.Response:
+        """A response from ``position`` (to ``end``, when given) of the same file; 200 if Range was ignored."""
+        response = self._get(position, f"bytes={position}-{end}" if end is not None else None)
         if response.status_code == 206:
             match = self._content_range(response)
-            if not match or int(match.group(1)) != position:
+            total = self.size if self.size is not None else self._total_length(response)
+            last = None if end is None or total is None else min(end, total - 1)
+            if not match or int(match.group(1)) != position or (last is not None and int(match.group(2)) != last):
                 response.close()
                 raise UpstreamError(f"{self._label}: {self._host} answered a range that was not asked for")
         if position == 0:
@@ -191,19 +208,39 @@ class SourceFile:
             yield chunk
 
     def open(self) -> None:
-        """Start the download, so a 403 or 404 fails before anything is written and ``size`` is known."""
+        """Start the download, so a 403 or 404 fails before anything is written and ``size`` is known.
+
+        With several connections the first request asks for the first range only: a 206 answer
+        says the server honours Range (and gives the size), a 200 that it does not.
+        """
         if self._response is None:
-            self._response = self._open_at(0)
+            first = self._range_size - 1 if self._connections > 1 else None
+            self._response = self._open_at(0, first)
 
     def chunks(self) -> Generator[bytes, None, None]:
-        """Yield the whole file; raise UpstreamError when it cannot be read completely.
+        """Yield the whole file; raise UpstreamError when it cannot be read completely."""
+        self.open()
+        response, self._response = self._response, None
+        assert response is not None
+        if response.status_code == 206:
+            match = self._content_range(response)
+            last = int(match.group(2)) if match else -1
+            if self.size is None:  # a range of a file of unknown size: read it whole, on one stream
+                response.close()
+                response = self._open_at(0)
+            elif last < self.size - 1:
+                yield from self._ranged(response)
+                return
+        elif self._connections > 1:
+            log.info("the source ignores Range: one stream", extra={"file": self._label})
+        yield from self._stream(response)
+
+    def _stream(self, response: requests.Response) -> Generator[bytes, None, None]:
+        """The file on one connection, resumed with Range from the byte reached.
 
         The retry budget counts interruptions in a row: a resume that moved at least a read's
         worth of bytes forward earns it back, so a long export over a flaky link still lands.
         """
-        self.open()
-        response, self._response = self._response, None
-        assert response is not None
         failures_in_a_row = 0
         while True:
             resumed_at = self.bytes_read
@@ -236,6 +273,107 @@ class SourceFile:
             self._sleep(self._policy.backoff(failures_in_a_row))
             self._check_deadline()
             response = self._open_at(self.bytes_read)
+
+    # -- several connections -------------------------------------------------------------------
+
+    def _ranged(self, first: requests.Response) -> Generator[bytes, None, None]:
+        """The file as ranges fetched on several connections, yielded strictly in order.
+
+        The window of ranges in flight starts at ``connections``; it halves (to two at least) each
+        time the next range is already there when it is wanted, and doubles back each time it is
+        not: a slow source keeps every connection, a fast one (the upload is then the bottleneck)
+        does not pile ranges up in memory. Memory: at most the window's ranges plus the one being
+        handed on. Each range has its own retries
+        and resume, ``If-Match`` on the first ETag and a checked Content-Range; the first failure
+        that exhausts them ends the whole read.
+        """
+        assert self.size is not None
+        size, step = self.size, self._range_size
+        ranges = [(start, min(start + step, size) - 1) for start in range(0, size, step)]
+        stop = threading.Event()
+        pool = ThreadPoolExecutor(max_workers=self._connections, thread_name_prefix="source")
+        pending: deque[Future[list[bytes]]] = deque()
+        queued = 0
+
+        def queue_next() -> None:
+            nonlocal queued
+            start, end = ranges[queued]
+            opened = first if queued == 0 else None
+            pending.append(pool.submit(self._fetch_range, start, end, opened, stop))
+            queued += 1
+
+        window = self._connections
+        try:
+            while pending or queued < len(ranges):
+                if pending:  # is the source the bottleneck (the next range still on its way)?
+                    ahead = pending[0].done()
+                    window = max(2, window // 2) if ahead else min(2 * window, self._connections)
+                while queued < len(ranges) and len(pending) < window:
+                    queue_next()
+                pieces = self._wait(pending.popleft())
+                if queued < len(ranges):
+                    queue_next()
+                for piece in pieces:
+                    self.bytes_read += len(piece)
+                    yield piece
+                del pieces
+        finally:
+            stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            first.close()
+
+    def _wait(self, future: Future[list[bytes]]) -> list[bytes]:
+        """The range's bytes; checks the deadline while a slow range is still on its way."""
+        while True:
+            try:
+                return future.result(timeout=1.0)
+            except FutureTimeout:
+                self._check_deadline()
+
+    def _fetch_range(
+        self, start: int, end: int, response: requests.Response | None, stop: threading.Event
+    ) -> list[bytes]:
+        """Bytes ``start``..``end`` (inclusive) as the pieces read (no copies), resumed after a drop."""
+        wanted = end - start + 1
+        pieces: list[bytes] = []
+        have = 0
+        failures_in_a_row = 0
+        while True:
+            position = start + have
+            resumed_at = have
+            try:
+                if response is None:
+                    self._check_deadline()
+                    response = self._open_at(position, end)
+                for chunk in self._body(response, position):
+                    if stop.is_set():
+                        return []
+                    piece = chunk[: wanted - have]  # a 200 answer (Range ignored) is cut here
+                    pieces.append(piece)
+                    have += len(piece)
+                    if have == wanted:
+                        return pieces
+                raise _ShortRead()
+            except (_ShortRead, *_STREAM_ERRORS) as exc:
+                error = type(exc).__name__
+            finally:
+                if response is not None:
+                    response.close()
+                response = None
+            failures_in_a_row = 1 if have - resumed_at >= READ_SIZE else failures_in_a_row + 1
+            if failures_in_a_row > self._policy.max_retries:
+                raise UpstreamError(
+                    f"{self._label}: transfer from {self._host} stopped at byte {start + have} "
+                    f"of {self.size} after {self._policy.max_retries} resumes ({error})"
+                )
+            with self._lock:
+                self.resumes += 1
+            log.warning(
+                "source interrupted; resuming",
+                extra={"file": self._label, "at_byte": start + have, "range_end": end, "error": error},
+            )
+            self._check_deadline()
+            self._sleep(self._policy.backoff(failures_in_a_row))
 
     def read_all(self, limit: int) -> bytes:
         """A small file (the metadata) whole, refusing anything larger than ``limit``."""

@@ -147,8 +147,11 @@ def empty_bucket(client: object, bucket: str) -> None:
             client.delete_object(Bucket=bucket, Key=obj["Key"])  # type: ignore[attr-defined]
 
 
-def run_child(contender: str, env: dict[str, str], **values: str) -> dict[str, float]:
-    command = [sys.executable, "-m", "devkit.bench", "child", "--contender", contender]
+def run_child(
+    contender: str, env: dict[str, str], values: dict[str, str], prefix: tuple[str, ...] = ()
+) -> dict[str, float]:
+    """One timed run in a fresh process; ``prefix`` goes before the command (``taskset`` to pin it)."""
+    command = [*prefix, sys.executable, "-m", "devkit.bench", "child", "--contender", contender]
     for name, value in values.items():
         command += [f"--{name.replace('_', '-')}", value]
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -196,7 +199,7 @@ def parent(args: argparse.Namespace) -> None:
                         + args.contenders[: round_number % len(args.contenders)]
                     )
                     for contender in order:
-                        runs[contender].append(run_child(contender, env, **values))
+                        runs[contender].append(run_child(contender, env, values))
                         empty_bucket(s3, bucket)
                     print(f"  {size_mib} MiB round {round_number + 1}/{args.rounds} done", file=sys.stderr)
                 for contender, measured in runs.items():

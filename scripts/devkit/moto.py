@@ -17,11 +17,12 @@ REGION = "eu-west-1"
 
 
 @contextlib.contextmanager
-def moto_server(*, in_process: bool = True, port: int | None = None) -> Iterator[str]:
+def moto_server(*, in_process: bool = True, port: int | None = None, prefix: tuple[str, ...] = ()) -> Iterator[str]:
     """Yield the endpoint URL of a moto server.
 
     ``in_process``: a thread of this process (fast to start; tests can hook its responses).
-    Otherwise a process of its own, so its CPU and memory are not the caller's (benchmark, demo).
+    Otherwise a process of its own, so its CPU and memory are not the caller's (benchmark, demo);
+    ``prefix`` goes before its command (``("taskset", "-c", "1")`` pins it to a core).
     """
     if in_process:
         from moto.server import ThreadedMotoServer
@@ -35,7 +36,7 @@ def moto_server(*, in_process: bool = True, port: int | None = None) -> Iterator
             server.stop()
         return
     port = port or free_port()
-    command = [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(port)]
+    command = [*prefix, sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     endpoint = f"http://{LOOPBACK}:{port}"
     try:

@@ -67,7 +67,7 @@ def test_connection_that_keeps_dropping_without_progress_is_502(s3, bucket, stag
 
 
 def test_url_expiring_during_resume_is_502(s3, bucket, staging):
-    behaviour = Behaviour(drop_after=6 * 1024 * 1024, drop_times=1)
+    behaviour = Behaviour(drop_after=2 * 1024 * 1024, drop_times=1)  # inside the first 5 MiB range
     url = staging.put("/d.csv", BIG, behaviour)
     calls = []
 

@@ -71,6 +71,7 @@ def test_multipart_export_lands_whole_with_crlf_header(s3, bucket, staging, monk
 def test_resumes_with_range_after_a_dropped_connection(s3, bucket, staging, monkeypatch):
     monkeypatch.setenv("include_header", "false")
     monkeypatch.setenv("delivery_mode", "sync")
+    monkeypatch.setenv("source_connections", "1")  # one stream (tests/functional/test_ranged_source.py: several)
     data = bytes(range(256)) * 20_000
     url = staging.put("/data.csv", data, Behaviour(drop_after=1_000_000, drop_times=2))
     response = run(bulk_request(url, None))
@@ -82,6 +83,7 @@ def test_resumes_with_range_after_a_dropped_connection(s3, bucket, staging, monk
 
 def test_resume_skips_bytes_when_the_server_ignores_range(s3, bucket, staging, monkeypatch):
     monkeypatch.setenv("delivery_mode", "sync")
+    monkeypatch.setenv("source_connections", "1")
     data = b"row,with,some,values\n" * 100_000
     meta = staging.put("/meta.json", b'["a","b","c","d"]')
     url = staging.put("/data.csv", data, Behaviour(drop_after=700_001, drop_times=1, honour_range=False))

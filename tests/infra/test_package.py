@@ -34,6 +34,11 @@ def test_package_layout(built):
     # The SDK travels with the function: the runtime's own varies by runtime version and Region.
     assert {"boto3/__init__.py", "botocore/__init__.py", "s3transfer/__init__.py"} <= set(names)
     assert not [n for n in names if n.startswith(("tests/", "bin/"))]
+    # The compression extension for the Lambda architecture, not this machine's.
+    assert [n for n in names if n.startswith("zlib_ng/zlib_ng.") and n.endswith(".so")] == [
+        "zlib_ng/zlib_ng.cpython-313-aarch64-linux-gnu.so"
+    ]
+    assert not [n for n in names if n.startswith("aws_lambda_powertools/event_handler/")]
     # Bytecode for the runtime's Python only (Lambda cannot write it to /var/task).
     assert "s3_bulk_upload/__pycache__/handler.cpython-313.pyc" in names
     assert not [n for n in names if n.endswith(".pyc") and ".cpython-313." not in n]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import gzip
 import random
 import subprocess
+import tempfile
 import zlib
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -59,3 +61,21 @@ def test_empty_input_is_a_valid_empty_gzip():
 def test_levels_are_honoured(level):
     data = bytes(random.Random(1).choices(b"abcdefgh,\n", k=200_000))
     assert gzip.decompress(compress(data, level=level, block_size=50_000)) == data
+
+
+def test_the_default_level_stays_within_five_percent_of_zlib_level_six():
+    """Contract §3: gzip_level's default may move to a faster level only if its output stays within 5 %."""
+    from devkit.demo import write_export
+    from s3_bulk_upload.config import Config
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data_file, _ = write_export(Path(tmp), 40_000)
+        data = data_file.read_bytes()
+    ours = len(compress(data, 65536, level=Config.gzip_level))
+    zlib_six = len(compress_with_stdlib_zlib(data, level=6))
+    assert ours <= 1.05 * zlib_six, (ours, zlib_six)
+
+
+def compress_with_stdlib_zlib(data: bytes, level: int) -> bytes:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, 31)
+    return compressor.compress(data) + compressor.flush()
