@@ -253,12 +253,24 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
         plot(results, args.plot)
 
 
-def plot(results: list[dict[str, Any]], path: Path) -> None:
+def pyplot() -> Any:
+    """matplotlib's pyplot drawing to files only."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def save(figure: Any, path: Path) -> None:
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+
+
+def plot(results: list[dict[str, Any]], path: Path) -> None:
+    plt = pyplot()
     sizes = sorted({int(r["size_mib"]) for r in results})
     figure, (speed, memory) = plt.subplots(1, 2, figsize=(12, 4.5))
     for contender in CONTENDERS:
@@ -279,9 +291,7 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     memory.axhline(300, color="red", linestyle="--", linewidth=1, label="300 MiB target")
     speed.legend(fontsize=8)
     memory.legend(fontsize=8)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
+    save(figure, path)
 
 
 def main() -> None:

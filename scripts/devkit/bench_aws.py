@@ -31,7 +31,7 @@ from typing import Any
 
 from s3_bulk_upload.units import MIB
 
-from .bench import empty_bucket, make_export, run_child
+from .bench import empty_bucket, make_export, pyplot, run_child, save
 from .loopback import LOOPBACK, free_port, wait_for
 from .moto import aws_environment, create_bucket, moto_server
 from .staging import staged_url
@@ -154,12 +154,7 @@ def report(capped_result: dict[str, Any] | None, one_core_result: dict[str, Any]
 
 
 def plot(results: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    figure, (left, right) = pyplot().subplots(1, 2, figsize=(12, 4.5))
     if results.get("capped"):
         c = results["capped"]
         names = ["parallel ranges", "one stream"]
@@ -175,9 +170,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
         right.set_title(f"(b) {o['size_mib']} MiB, handler on one core")
         right.set_ylabel("seconds (median)")
         right.legend(fontsize=8)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
+    save(figure, path)
 
 
 def main() -> None:
