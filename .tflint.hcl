@@ -1,4 +1,5 @@
-# tflint configuration (run by the GitHub workflow and by `make lint` where tflint is installed).
+# tflint configuration: `make tflint` (in `make lint` and `make test`) builds the pinned tflint and
+# the AWS ruleset from their Go modules (scripts/install_go_tools.sh) and runs it; the GitHub workflow too.
 config {
   call_module_type = "local"
 }

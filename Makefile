@@ -11,8 +11,13 @@ TF_DIR      := terraform
 WORKSPACE   ?= dev
 TFVARS      := env/$(WORKSPACE).tfvars
 ZIP         := dist/s3_bulk_upload.zip
+# Terraform linters, built from their Go modules into .tools/ (scripts/install_go_tools.sh).
+TOOLS               := .tools
+TFLINT_VERSION      := v0.61.0
+TFLINT_AWS_VERSION  := 0.48.0
+TFLINT              := $(TOOLS)/bin/tflint
 
-.PHONY: help venv test typecheck checkov package import-time plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace
+.PHONY: help venv test typecheck tools tflint checkov package import-time plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -36,11 +41,21 @@ test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, mypy, checkov and the w
 	$(VENV)/bin/ruff format --check .
 	$(MAKE) --no-print-directory typecheck
 	$(MAKE) --no-print-directory checkov
+	$(MAKE) --no-print-directory tflint
 	$(PY) -m pytest
 
 typecheck: $(VENV)/.installed ## mypy: strict for the function, checked for the toolkit and tests
 	$(VENV)/bin/mypy --strict lambda/s3_bulk_upload
 	$(VENV)/bin/mypy scripts/devkit tests
+
+tools: ## Build the pinned tflint and its AWS ruleset from their Go modules into .tools/ (needs Go)
+	@bash scripts/install_go_tools.sh $(TOOLS) $(TFLINT_VERSION) $(TFLINT_AWS_VERSION)
+
+tflint: tools ## tflint with the terraform recommended preset and the AWS ruleset (skipped without Go)
+	@if [ -x $(TFLINT) ]; then \
+	  TFLINT_PLUGIN_DIR=$(CURDIR)/$(TOOLS)/tflint-plugins $(TFLINT) --chdir=$(TF_DIR) --recursive --config=$(CURDIR)/.tflint.hcl \
+	    && echo "tflint: no issues"; \
+	fi
 
 checkov: $(VENV_CKV)/.installed ## Security policy checks on terraform/ (0 failed)
 	$(VENV_CKV)/bin/checkov --directory $(TF_DIR) --config-file .checkov.yaml --skip-download --quiet --compact
@@ -65,13 +80,11 @@ fmt: $(VENV)/.installed ## Format Python and Terraform
 	$(VENV)/bin/ruff check --fix .
 	$(PY) -m devkit.terraform_offline fmt
 
-lint: $(VENV)/.installed $(VENV_CKV)/.installed ## Offline checks: ruff, terraform fmt + config load, checkov; tflint when installed
+lint: $(VENV)/.installed $(VENV_CKV)/.installed ## Offline checks: ruff, terraform fmt + config load, checkov, tflint (with Go)
 	$(VENV)/bin/ruff check .
 	$(PY) -m devkit.terraform_offline check
 	$(MAKE) --no-print-directory checkov
-	@if command -v tflint >/dev/null 2>&1; then \
-	  tflint --chdir=$(TF_DIR) --init && tflint --chdir=$(TF_DIR) --recursive --config=$(CURDIR)/.tflint.hcl; \
-	else echo "tflint not installed: skipped (the GitHub workflow runs it)"; fi
+	$(MAKE) --no-print-directory tflint
 
 workspace:
 	@command -v $(TERRAFORM) >/dev/null || { echo "terraform is not installed (see .terraform-version)"; exit 1; }

@@ -435,3 +435,36 @@ def test_module_readmes_are_up_to_date():
     for relative in MODULE_DIRS:
         readme = TERRAFORM / relative / "README.md"
         assert readme.read_text() == render(readme, relative), f"{readme} is stale: run make docs"
+
+
+# -- tflint (built from its Go module by `make tools`; skipped where Go is absent) --------------------
+
+
+TFLINT = ROOT / ".tools" / "bin" / "tflint"
+
+
+def test_tflint_versions_are_pinned_in_one_place():
+    makefile = (ROOT / "Makefile").read_text()
+    pinned = re.search(r"(?m)^TFLINT_AWS_VERSION\s*:=\s*(\S+)", makefile).group(1)
+    assert f'version = "{pinned}"' in (ROOT / ".tflint.hcl").read_text()
+    assert re.search(r"(?m)^TFLINT_VERSION\s*:=\s*v\d+\.\d+\.\d+$", makefile)
+
+
+@pytest.mark.skipif(not TFLINT.exists(), reason="tflint is built by `make tools`, which needs Go")
+def test_tflint_with_the_aws_ruleset_reports_a_finding(tmp_path):
+    """The configuration make test lints with really loads the AWS ruleset and fails on a finding."""
+    import subprocess
+
+    (tmp_path / "main.tf").write_text(
+        'terraform {\n  required_version = ">= 1.15.5"\n}\n\n'
+        'variable "unused" {\n  description = "Declared, never used."\n  type        = string\n}\n'
+    )
+    env = {"PATH": "/usr/bin:/bin", "TFLINT_PLUGIN_DIR": str(ROOT / ".tools" / "tflint-plugins")}
+    config = str(ROOT / ".tflint.hcl")
+    version = subprocess.run([str(TFLINT), "--version", f"--chdir={tmp_path}", f"--config={config}"],
+                             env=env, capture_output=True, text=True, check=True)  # fmt: skip
+    assert "ruleset.aws (0.48.0)" in version.stdout
+    result = subprocess.run([str(TFLINT), f"--chdir={tmp_path}", f"--config={config}"],
+                            env=env, capture_output=True, text=True, check=False)  # fmt: skip
+    assert result.returncode != 0
+    assert "terraform_unused_declarations" in result.stdout

@@ -1,6 +1,5 @@
 locals {
-  function = { namespace = var.metrics_namespace, service = var.service_name }
-  api      = ["ApiName", var.api_name, "Stage", var.stage_name]
+  api = ["ApiName", var.api_name, "Stage", var.stage_name]
 
   # Metrics the function writes (EMF, dimension service); the failures carry status_code too.
   connector = [for m in ["Deliveries", "Duplicates", "HandOffs", "DeliveryEventFailures"] :
