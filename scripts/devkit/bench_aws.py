@@ -9,7 +9,8 @@
     level, and the ``.gz`` object's size against zlib level 6's.
 
 Each run is a fresh child process (``devkit.bench child``); medians of ``--rounds``, contenders
-alternating. ``make bench`` runs these after the loopback scenarios.
+alternating; the first round's objects are checked to be header + data, byte for byte.
+``make bench`` runs these after the loopback scenarios.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from .staging import staged_url
 
 HANDLER_CORE, SERVICES_CORE = ("taskset", "-c", "0"), ("taskset", "-c", "1")
 Runs = dict[str, tuple[dict[str, str], tuple[str, ...]]]  # contender: (environment, command prefix)
+COLUMNS = ["id", "email", "name", "score", "segment"]
+HEADER = (",".join(COLUMNS) + "\n").encode()
 
 
 @contextmanager
@@ -63,8 +66,19 @@ def services(folder: Path, cap_mib: float | None, pinned: bool) -> Iterator[tupl
         staging.wait()
 
 
-def measure(runs: Runs, values: dict[str, str], rounds: int, s3: Any, bucket: str) -> dict[str, dict[str, float]]:
-    """Median seconds, range and peak RSS of each contender (alternating order each round)."""
+def verify(s3: Any, bucket: str, expected: bytes, compressed: bool) -> None:
+    """The one object in the bucket is exactly header + data (after gunzip for .gz)."""
+    (only,) = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    stored = s3.get_object(Bucket=bucket, Key=only["Key"])["Body"].read()
+    if (gzip.decompress(stored) if compressed else stored) != expected:
+        raise SystemExit(f"{only['Key']} is not header + data")
+
+
+def measure(
+    runs: Runs, values: dict[str, str], rounds: int, s3: Any, bucket: str, *, expected: bytes
+) -> dict[str, dict[str, float]]:
+    """Median seconds, range and peak RSS of each contender (alternating order each round); the
+    first round's objects are checked byte for byte."""
     names = list(runs)
     measured: dict[str, list[dict[str, float]]] = {name: [] for name in names}
     for round_number in range(rounds):
@@ -73,6 +87,8 @@ def measure(runs: Runs, values: dict[str, str], rounds: int, s3: Any, bucket: st
             env, prefix = runs[name]
             contender = "handler_gz" if name.endswith("gz") else "handler"
             measured[name].append(run_child(contender, env, values, prefix))
+            if round_number == 0:
+                verify(s3, bucket, expected, compressed=contender == "handler_gz")
             empty_bucket(s3, bucket)
         print(f"  round {round_number + 1}/{rounds} done", file=sys.stderr)
     return {
@@ -97,7 +113,7 @@ def capped(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             "parallel ranges": ({**env, "source_connections": str(args.connections)}, ()),
             "one stream": ({**env, "source_connections": "1"}, ()),
         }
-        results = measure(runs, values, args.rounds, s3, bucket)
+        results = measure(runs, values, args.rounds, s3, bucket, expected=HEADER + data.read_bytes())
     data.unlink()
     bound = args.capped_mib / args.cap_mib
     return {"size_mib": args.capped_mib, "cap_mib_per_s": args.cap_mib, "single_stream_bound_s": bound, **results}
@@ -106,13 +122,13 @@ def capped(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
 def one_core(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     data = folder / "one-core.csv"
     make_export(data, args.one_core_mib * MIB)
-    header = b"id,email,name,score,segment\n"
-    zlib_six = len(gzip.compress(header + data.read_bytes(), compresslevel=6))
+    expected = HEADER + data.read_bytes()
+    zlib_six = len(gzip.compress(expected, compresslevel=6))
     with services(folder, None, pinned=True) as (env, base, s3):
         bucket = create_bucket(s3, "bench-" + uuid.uuid4().hex[:8])
         values = {"data_url": staged_url(base, data.name), "meta_url": staged_url(base, "meta.json"), "bucket": bucket}
         runs: Runs = {"plain": (env, HANDLER_CORE), "gz": (env, HANDLER_CORE)}
-        results = measure(runs, values, args.rounds, s3, bucket)
+        results = measure(runs, values, args.rounds, s3, bucket, expected=expected)
     data.unlink()
     return {"size_mib": args.one_core_mib, "zlib_level_6_bytes": zlib_six, **results}
 
@@ -192,7 +208,7 @@ def main() -> None:
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         folder = Path(tmp)
-        (folder / "meta.json").write_text(json.dumps(["id", "email", "name", "score", "segment"]))
+        (folder / "meta.json").write_text(json.dumps(COLUMNS))
         if "capped" in scenarios:
             results["capped"] = capped(args, folder)
         if "one-core" in scenarios:
