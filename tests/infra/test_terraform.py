@@ -445,8 +445,9 @@ TFLINT = ROOT / ".tools" / "bin" / "tflint"
 
 def test_tflint_versions_are_pinned_in_one_place():
     makefile = (ROOT / "Makefile").read_text()
-    pinned = re.search(r"(?m)^TFLINT_AWS_VERSION\s*:=\s*(\S+)", makefile).group(1)
-    assert f'version = "{pinned}"' in (ROOT / ".tflint.hcl").read_text()
+    pinned = re.search(r"(?m)^TFLINT_AWS_VERSION\s*:=\s*(\S+)", makefile)
+    assert pinned, "the Makefile pins TFLINT_AWS_VERSION"
+    assert f'version = "{pinned.group(1)}"' in (ROOT / ".tflint.hcl").read_text()
     assert re.search(r"(?m)^TFLINT_VERSION\s*:=\s*v\d+\.\d+\.\d+$", makefile)
 
 
