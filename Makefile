@@ -16,6 +16,9 @@ TOOLS               := .tools
 TFLINT_VERSION      := v0.61.0
 TFLINT_AWS_VERSION  := 0.48.0
 TFLINT              := $(TOOLS)/bin/tflint
+TERRAFORM_DOCS_VERSION := v0.20.0
+TERRAFORM_DOCS      := $(TOOLS)/bin/terraform-docs
+MODULE_DIRS         := $(TF_DIR) $(sort $(wildcard $(TF_DIR)/modules/*))
 
 .PHONY: help venv test typecheck tools tflint checkov package import-time plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace
 
@@ -48,8 +51,8 @@ typecheck: $(VENV)/.installed ## mypy: strict for the function, checked for the 
 	$(VENV)/bin/mypy --strict lambda/s3_bulk_upload
 	$(VENV)/bin/mypy scripts/devkit tests
 
-tools: ## Build the pinned tflint and its AWS ruleset from their Go modules into .tools/ (needs Go)
-	@bash scripts/install_go_tools.sh $(TOOLS) $(TFLINT_VERSION) $(TFLINT_AWS_VERSION)
+tools: ## Build the pinned tflint, its AWS ruleset and terraform-docs from their Go modules into .tools/ (needs Go)
+	@bash scripts/install_go_tools.sh $(TOOLS) $(TFLINT_VERSION) $(TFLINT_AWS_VERSION) $(TERRAFORM_DOCS_VERSION)
 
 tflint: tools ## tflint with the terraform recommended preset and the AWS ruleset (skipped without Go)
 	@if [ -x $(TFLINT) ]; then \
@@ -68,8 +71,10 @@ package: $(VENV)/.installed ## Build dist/s3_bulk_upload.zip (reproducible; ARCH
 import-time: $(VENV)/.installed ## Zip size and the handler's cold import time from the unpacked zip (Python 3.13)
 	$(PY) -m devkit.artifact import-time
 
-docs: $(VENV)/.installed ## Regenerate the inputs/outputs tables of the Terraform READMEs
-	$(PY) -m devkit.module_docs
+docs: tools ## Regenerate the Terraform READMEs' tables with terraform-docs (skipped without Go)
+	@if [ -x $(TERRAFORM_DOCS) ]; then \
+	  for dir in $(MODULE_DIRS); do $(TERRAFORM_DOCS) --config $(CURDIR)/.terraform-docs.yml $$dir || exit 1; done; \
+	fi
 
 bench: $(VENV)/.installed ## Benchmarks: loopback side by side, then AWS-shaped (capped source, one core); BENCH_ARGS=--quick
 	$(PY) -m devkit.bench run --json .bench/results.json --plot .bench/performance.png $(BENCH_ARGS)

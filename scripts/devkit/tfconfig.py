@@ -1,4 +1,4 @@
-"""Terraform configuration as plain Python data, read with python-hcl2 (contract tests, make docs)."""
+"""Terraform configuration as plain Python data, read with python-hcl2 (the contract tests)."""
 
 from __future__ import annotations
 
