@@ -18,7 +18,7 @@ TFLINT_AWS_VERSION  := 0.48.0
 TFLINT              := $(TOOLS)/bin/tflint
 TERRAFORM_DOCS_VERSION := v0.20.0
 TERRAFORM_DOCS      := $(TOOLS)/bin/terraform-docs
-MODULE_DIRS         := $(TF_DIR) $(sort $(wildcard $(TF_DIR)/modules/*))
+MODULE_DIRS         := $(TF_DIR) $(sort $(wildcard $(TF_DIR)/modules/*)) $(sort $(wildcard examples/*))
 
 .PHONY: help venv test typecheck tools tflint checkov package import-time plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace
 
@@ -56,8 +56,9 @@ tools: ## Build the pinned tflint, its AWS ruleset and terraform-docs from their
 
 tflint: tools ## tflint with the terraform recommended preset and the AWS ruleset (skipped without Go)
 	@if [ -x $(TFLINT) ]; then \
-	  TFLINT_PLUGIN_DIR=$(CURDIR)/$(TOOLS)/tflint-plugins $(TFLINT) --chdir=$(TF_DIR) --recursive --config=$(CURDIR)/.tflint.hcl \
-	    && echo "tflint: no issues"; \
+	  for dir in $(TF_DIR) examples; do \
+	    TFLINT_PLUGIN_DIR=$(CURDIR)/$(TOOLS)/tflint-plugins $(TFLINT) --chdir=$$dir --recursive --config=$(CURDIR)/.tflint.hcl || exit 1; \
+	  done && echo "tflint: no issues"; \
 	fi
 
 checkov: $(VENV_CKV)/.installed ## Security policy checks on terraform/ (0 failed)

@@ -6,123 +6,57 @@ provider "aws" {
   }
 }
 
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-
 locals {
   # dev and prod live side by side in one account: every name carries the workspace.
-  name = "${var.name_prefix}-${terraform.workspace}"
   tags = merge(var.tags, {
     Project     = var.name_prefix
     Environment = terraform.workspace
     ManagedBy   = "terraform"
   })
-
-  function_name  = local.name
-  log_group_name = "/aws/lambda/${local.name}"
-  function_arn   = "arn:${data.aws_partition.current.partition}:lambda:${var.aws_region}:${data.aws_caller_identity.current.account_id}:function:${local.function_name}"
-  log_group_arn  = "arn:${data.aws_partition.current.partition}:logs:${var.aws_region}:${data.aws_caller_identity.current.account_id}:log-group:${local.log_group_name}"
-
-  # The delivery event's bus, as the function is told it and as IAM needs it (an ARN).
-  delivery_event_bus = var.delivery_event_bus_name == null ? "" : var.delivery_event_bus_name
-  delivery_event_bus_arn = (
-    var.delivery_event_bus_name == null ? null :
-    startswith(var.delivery_event_bus_name, "arn:") ? var.delivery_event_bus_name :
-    "arn:${data.aws_partition.current.partition}:events:${var.aws_region}:${data.aws_caller_identity.current.account_id}:event-bus/${var.delivery_event_bus_name}"
-  )
 }
 
-module "bucket" {
-  source = "./modules/bucket"
+# The workspace deployment behind `make plan|apply WORKSPACE=…`: the connector module, named after
+# the workspace. Inputs are validated by the module.
+module "connector" {
+  source = "./modules/connector"
 
-  create                    = var.existing_bucket_name == null
-  bucket_name               = coalesce(var.existing_bucket_name, var.bucket_name, "${local.name}-exports-${data.aws_caller_identity.current.account_id}")
-  key_prefix                = var.s3_key_prefix
-  kms_key_arn               = var.kms_key_arn
-  expire_exports_after_days = var.expire_exports_after_days
-  force_destroy             = var.force_destroy_bucket
-}
+  name            = "${var.name_prefix}-${terraform.workspace}"
+  stage_name      = terraform.workspace
+  lambda_zip_path = "${path.root}/${var.lambda_zip_path}"
 
-module "iam" {
-  source = "./modules/iam"
-
-  name              = local.name
-  bucket_arn        = module.bucket.bucket_arn
-  key_prefix        = var.s3_key_prefix
-  kms_key_arn       = var.kms_key_arn
-  function_arn      = local.function_arn
-  log_group_arn     = local.log_group_arn
-  failure_queue_arn = module.lambda.failure_queue_arn
-
-  delivery_event_bus_arn = local.delivery_event_bus_arn
-}
-
-module "lambda" {
-  source = "./modules/lambda"
-
-  function_name               = local.function_name
-  log_group_name              = local.log_group_name
-  role_arn                    = module.iam.role_arn
-  zip_path                    = "${path.root}/${var.lambda_zip_path}"
-  runtime                     = var.lambda_runtime
-  architecture                = var.lambda_architecture
-  memory_mb                   = var.lambda_memory_mb
-  timeout_seconds             = var.lambda_timeout_seconds
-  ephemeral_storage_mb        = var.lambda_ephemeral_storage
+  existing_bucket_name        = var.existing_bucket_name
+  bucket_name                 = var.bucket_name
+  s3_key_prefix               = var.s3_key_prefix
+  kms_key_arn                 = var.kms_key_arn
+  expire_exports_after_days   = var.expire_exports_after_days
+  force_destroy_bucket        = var.force_destroy_bucket
+  lambda_runtime              = var.lambda_runtime
+  lambda_architecture         = var.lambda_architecture
+  lambda_memory_mb            = var.lambda_memory_mb
+  lambda_timeout_seconds      = var.lambda_timeout_seconds
+  lambda_ephemeral_storage    = var.lambda_ephemeral_storage
   reserved_concurrency        = var.reserved_concurrency
   log_retention_days          = var.log_retention_days
   async_max_retry_attempts    = var.async_max_retry_attempts
   async_max_event_age_seconds = var.async_max_event_age_seconds
   alarm_sns_topic_arns        = var.alarm_sns_topic_arns
-
-  environment = {
-    s3_bucket_name        = module.bucket.bucket_name
-    s3_key_prefix         = var.s3_key_prefix
-    source_host_allowlist = join(",", var.source_host_allowlist)
-    include_header        = tostring(var.include_header)
-    overwrite             = tostring(var.overwrite)
-    delivery_mode         = var.delivery_mode
-    async_threshold_bytes = tostring(var.async_threshold_bytes)
-    gzip_level            = tostring(var.gzip_level)
-    return_presigned_url  = tostring(var.return_presigned_url)
-    log_level             = var.log_level
-    part_size_mib         = tostring(var.part_size_mib)
-    max_concurrency       = tostring(var.max_concurrency)
-    source_connections    = tostring(var.source_connections)
-    delivery_event_bus    = local.delivery_event_bus
-    # Powertools: metrics and log lines carry the workspace's service name, which the dashboard reads.
-    POWERTOOLS_SERVICE_NAME      = local.name
-    POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
-  }
-}
-
-module "api" {
-  source = "./modules/api"
-
-  name                    = local.name
-  stage_name              = terraform.workspace
-  function_name           = module.lambda.function_name
-  function_invoke_arn     = module.lambda.invoke_arn
-  throttle_rate_limit     = var.api_throttle_rate_limit
-  throttle_burst_limit    = var.api_throttle_burst_limit
-  quota_per_day           = var.api_quota_per_day
-  execution_logging_level = var.api_execution_logging_level
-  log_retention_days      = var.log_retention_days
-  manage_account_logging  = var.manage_api_gateway_account
-  waf_web_acl_arn         = var.waf_web_acl_arn
-}
-
-module "dashboard" {
-  source = "./modules/dashboard"
-
-  name                  = local.name
-  region                = var.aws_region
-  metrics_namespace     = var.metrics_namespace
-  service_name          = local.name
-  function_name         = module.lambda.function_name
-  function_timeout_s    = var.lambda_timeout_seconds
-  api_name              = local.name
-  stage_name            = module.api.stage_name
-  failure_queue_name    = module.lambda.failure_queue_name
-  api_5xx_alarm_actions = var.alarm_sns_topic_arns
+  source_host_allowlist       = var.source_host_allowlist
+  include_header              = var.include_header
+  overwrite                   = var.overwrite
+  delivery_mode               = var.delivery_mode
+  async_threshold_bytes       = var.async_threshold_bytes
+  gzip_level                  = var.gzip_level
+  return_presigned_url        = var.return_presigned_url
+  log_level                   = var.log_level
+  delivery_event_bus_name     = var.delivery_event_bus_name
+  metrics_namespace           = var.metrics_namespace
+  part_size_mib               = var.part_size_mib
+  max_concurrency             = var.max_concurrency
+  source_connections          = var.source_connections
+  api_throttle_rate_limit     = var.api_throttle_rate_limit
+  api_throttle_burst_limit    = var.api_throttle_burst_limit
+  api_quota_per_day           = var.api_quota_per_day
+  api_execution_logging_level = var.api_execution_logging_level
+  manage_api_gateway_account  = var.manage_api_gateway_account
+  waf_web_acl_arn             = var.waf_web_acl_arn
 }

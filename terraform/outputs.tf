@@ -1,81 +1,55 @@
-# ---------------------------------------------------------------------------------------------
-# What CI360's screens need (`make ci360-config WORKSPACE=…` prints them, key included)
-# ---------------------------------------------------------------------------------------------
-
 output "ci360_webhook_url" {
   description = "Webhook endpoint URL for the CI360 bulk connector (POST)."
-  value       = module.api.webhook_url
+  value       = module.connector.ci360_webhook_url
 }
 
 output "ci360_api_key" {
   description = "Value CI360 sends in the x-api-key header."
-  value       = module.api.api_key_value
+  value       = module.connector.ci360_api_key
   sensitive   = true
 }
 
 output "ci360_api_key_header" {
   description = "Header name CI360 must send the API key in."
-  value       = "x-api-key"
+  value       = module.connector.ci360_api_key_header
 }
 
 output "bucket_name" {
   description = "Bucket the exports are delivered to."
-  value       = module.bucket.bucket_name
+  value       = module.connector.bucket_name
 }
 
 output "s3_key_prefix" {
   description = "Prefix every delivered key starts with."
-  value       = var.s3_key_prefix
+  value       = module.connector.s3_key_prefix
 }
 
 output "function_name" {
   description = "Name of the connector function."
-  value       = module.lambda.function_name
+  value       = module.connector.function_name
 }
 
 output "log_group_name" {
   description = "CloudWatch log group of the connector function."
-  value       = module.lambda.log_group_name
+  value       = module.connector.log_group_name
 }
 
 output "api_access_log_group_name" {
   description = "CloudWatch log group of the webhook's access logs."
-  value       = module.api.access_log_group_name
+  value       = module.connector.api_access_log_group_name
 }
 
 output "failure_queue_url" {
   description = "SQS queue holding asynchronous transfers that failed after their retries."
-  value       = module.lambda.failure_queue_url
+  value       = module.connector.failure_queue_url
 }
 
 output "dashboard_url" {
   description = "CloudWatch dashboard of this workspace: deliveries, bytes, rows, duration, failures, the webhook."
-  value       = module.dashboard.dashboard_url
+  value       = module.connector.dashboard_url
 }
 
 output "ci360_setup" {
   description = "Step-by-step CI360 configuration with this workspace's values."
-  value       = <<-EOT
-    CI360 → S3 bulk connector (${terraform.workspace})
-    =============================================
-
-    1. General Settings → External Access → Connectors → New connector
-         Name:           S3 bulk export (${terraform.workspace})
-         Type:           Bulk
-    2. On that connector → Add endpoint (webhook)
-         Method:         POST
-         URL:            ${module.api.webhook_url}
-         Authorization:  none; add the request header
-                           x-api-key: <the API key: make ci360-config WORKSPACE=${terraform.workspace}>
-         Content type:   application/json
-    3. General Settings → Custom Task Types → New (bulk), using the connector and endpoint above
-         Outbound data:  the audience/export columns to send
-         Send parameter: s3_filename (text, required), for example exports/churn_{date}.csv
-           placeholders: {date} (UTC YYYY-MM-DD)  {datetime} (UTC YYYYMMDDTHHMMSSZ)
-                         {taskId}  {occurrenceId}  {taskName} (reduced to A-Z a-z 0-9 . _ -)
-           a name ending in .gz is delivered gzip-compressed
-         Send parameter: include_header (optional, true/false; default ${var.include_header})
-    4. Exports land in s3://${module.bucket.bucket_name}/${var.s3_key_prefix}<s3_filename>
-       Logs: ${module.lambda.log_group_name}
-  EOT
+  value       = module.connector.ci360_setup
 }

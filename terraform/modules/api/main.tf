@@ -132,14 +132,6 @@ resource "aws_api_gateway_stage" "this" {
   stage_name           = var.stage_name
   xray_tracing_enabled = true
 
-  lifecycle {
-    # The stage is named after the Terraform workspace, which no variable validation can check.
-    precondition {
-      condition     = can(regex("^[A-Za-z0-9_-]{1,128}$", var.stage_name))
-      error_message = "The workspace name becomes the stage name: use only letters, digits, hyphens and underscores."
-    }
-  }
-
   # No request or response bodies: they carry pre-signed URLs.
   access_log_settings {
     destination_arn = aws_cloudwatch_log_group.access.arn

@@ -1,0 +1,403 @@
+variable "name" {
+  description = "Name of the deployment: every resource name starts with it (e.g. ci360-s3-dev)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", var.name))
+    error_message = "name must be 3-40 characters: lower-case letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "stage_name" {
+  description = "API Gateway stage of the webhook (the deployment's environment, e.g. dev or prod)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,128}$", var.stage_name))
+    error_message = "stage_name may hold only letters, digits, hyphens and underscores."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Destination bucket
+# ---------------------------------------------------------------------------------------------
+
+variable "existing_bucket_name" {
+  description = "Deliver into this existing bucket instead of creating one. Its settings are left as they are."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.existing_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.existing_bucket_name))
+    error_message = "existing_bucket_name must be a valid S3 bucket name."
+  }
+}
+
+variable "bucket_name" {
+  description = "Name of the bucket to create; default <name>-exports-<account id>."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
+    error_message = "bucket_name must be a valid S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)."
+  }
+}
+
+variable "s3_key_prefix" {
+  description = "Prefix of every delivered key, e.g. ci360/. The function may write only under it."
+  type        = string
+  default     = "ci360/"
+
+  validation {
+    condition     = var.s3_key_prefix == "" || can(regex("^[^/\\\\][^\\\\]*/$", var.s3_key_prefix))
+    error_message = "s3_key_prefix must be empty or end with '/', and must not start with '/' or contain '\\'."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "KMS key ARN for SSE-KMS (with an S3 bucket key); null uses S3-managed keys (SSE-S3)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "expire_exports_after_days" {
+  description = "Delete delivered exports this many days after delivery; 0 keeps them."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.expire_exports_after_days >= 0 && floor(var.expire_exports_after_days) == var.expire_exports_after_days
+    error_message = "expire_exports_after_days must be a whole number, 0 or more."
+  }
+}
+
+variable "force_destroy_bucket" {
+  description = "Allow terraform destroy to delete a created bucket that still holds exports."
+  type        = bool
+  default     = false
+}
+
+# ---------------------------------------------------------------------------------------------
+# Lambda function
+# ---------------------------------------------------------------------------------------------
+
+variable "lambda_zip_path" {
+  description = "Path of the deployment zip built by `make package`, as Terraform runs (e.g. \"$${path.root}/../dist/s3_bulk_upload.zip\")."
+  type        = string
+}
+
+variable "lambda_runtime" {
+  description = "Lambda runtime. Only python3.13: the version make package builds the zip for (wheels and bytecode) and the artifact tests run on."
+  type        = string
+  default     = "python3.13"
+
+  validation {
+    condition     = contains(["python3.13"], var.lambda_runtime)
+    error_message = "lambda_runtime must be python3.13: the version make package builds for and the artifact tests run on."
+  }
+}
+
+variable "lambda_architecture" {
+  description = "Instruction set of the function: arm64 (default, cheaper) or x86_64. `make package ARCH=…` must match."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be arm64 or x86_64."
+  }
+}
+
+variable "lambda_memory_mb" {
+  description = "Memory of the function in MB; CPU and network share grow with it (1769 MB = one full vCPU)."
+  type        = number
+  default     = 1769
+
+  validation {
+    condition     = var.lambda_memory_mb >= 512 && var.lambda_memory_mb <= 10240
+    error_message = "lambda_memory_mb must be between 512 and 10240."
+  }
+}
+
+variable "lambda_timeout_seconds" {
+  description = "Function timeout in seconds; a transfer stops cleanly before it (20 % of the time, at most 90 s, early)."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.lambda_timeout_seconds >= 30 && var.lambda_timeout_seconds <= 900
+    error_message = "lambda_timeout_seconds must be between 30 and 900."
+  }
+}
+
+variable "lambda_ephemeral_storage" {
+  description = "Size of /tmp in MB. The connector streams and does not use /tmp; raise only for your own extensions."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.lambda_ephemeral_storage >= 512 && var.lambda_ephemeral_storage <= 10240 && floor(var.lambda_ephemeral_storage) == var.lambda_ephemeral_storage
+    error_message = "lambda_ephemeral_storage must be a whole number of MB between 512 and 10240."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrent executions for the function; -1 leaves it unreserved."
+  type        = number
+  default     = -1
+
+  validation {
+    condition     = var.reserved_concurrency == -1 || (var.reserved_concurrency >= 1 && var.reserved_concurrency <= 1000)
+    error_message = "reserved_concurrency must be -1 (unreserved) or between 1 and 1000."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function's and the API's CloudWatch log groups, in days."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, …, 3653)."
+  }
+}
+
+variable "async_max_retry_attempts" {
+  description = "Retries Lambda makes of a failed asynchronous transfer (0-2) before it goes to the failure queue."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = contains([0, 1, 2], var.async_max_retry_attempts)
+    error_message = "async_max_retry_attempts must be 0, 1 or 2."
+  }
+}
+
+variable "async_max_event_age_seconds" {
+  description = "How long an asynchronous hand-off may wait to run, in seconds (60-21600). Keep it below the pre-signed URLs' lifetime."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.async_max_event_age_seconds >= 60 && var.async_max_event_age_seconds <= 21600
+    error_message = "async_max_event_age_seconds must be between 60 and 21600."
+  }
+}
+
+variable "alarm_sns_topic_arns" {
+  description = "SNS topics notified by the error and failure-queue alarms."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.alarm_sns_topic_arns : can(regex("^arn:aws[a-z-]*:sns:", arn))])
+    error_message = "alarm_sns_topic_arns must hold SNS topic ARNs."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Connector behaviour (the Lambda environment variables of the connector contract)
+# ---------------------------------------------------------------------------------------------
+
+variable "source_host_allowlist" {
+  description = "Hosts the CI360 staging files may come from; a host matches an entry or ends with .entry."
+  type        = list(string)
+  default     = ["amazonaws.com"]
+
+  validation {
+    condition     = length(var.source_host_allowlist) > 0 && alltrue([for h in var.source_host_allowlist : can(regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$", h))])
+    error_message = "source_host_allowlist must list bare lower-case host names (no scheme, port or path)."
+  }
+}
+
+variable "include_header" {
+  description = "Write the header row built from CI360's metadata file (a task may override it with the send parameter include_header)."
+  type        = bool
+  default     = true
+}
+
+variable "overwrite" {
+  description = "Replace an existing object at the key; false answers 409 and never replaces (conditional write)."
+  type        = bool
+  default     = true
+}
+
+variable "delivery_mode" {
+  description = "sync: transfer, then answer; async: answer 202 and transfer in an asynchronous run; auto: async from async_threshold_bytes on."
+  type        = string
+  default     = "auto"
+
+  validation {
+    condition     = contains(["sync", "async", "auto"], var.delivery_mode)
+    error_message = "delivery_mode must be sync, async or auto."
+  }
+}
+
+variable "async_threshold_bytes" {
+  description = "Data-file size from which auto mode goes asynchronous."
+  type        = number
+  default     = 536870912
+
+  validation {
+    condition     = var.async_threshold_bytes >= 0 && floor(var.async_threshold_bytes) == var.async_threshold_bytes
+    error_message = "async_threshold_bytes must be a whole number, 0 or more."
+  }
+}
+
+variable "gzip_level" {
+  description = "Compression level (1-9, zlib-compatible) for keys ending in .gz. 4: zlib-ng's level 4 writes the size zlib's level 6 does, several times faster."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.gzip_level >= 1 && var.gzip_level <= 9 && floor(var.gzip_level) == var.gzip_level
+    error_message = "gzip_level must be a whole number from 1 to 9."
+  }
+}
+
+variable "return_presigned_url" {
+  description = "Add a 24 h pre-signed GET URL of the object to the answer (it then appears in CI360's logs)."
+  type        = bool
+  default     = false
+}
+
+variable "log_level" {
+  description = "Log level of the function."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL."
+  }
+}
+
+variable "delivery_event_bus_name" {
+  description = "EventBridge bus (name or ARN) that receives one \"CI360 Export Delivered\" event per delivery, for downstream jobs; null: no event. The function may put events on this bus only."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.delivery_event_bus_name == null || can(regex(
+      "^([A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256})$",
+      var.delivery_event_bus_name
+    ))
+    error_message = "delivery_event_bus_name must be an EventBridge bus name or ARN."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the function's metrics (embedded metric format); the dashboard reads it."
+  type        = string
+  default     = "CI360S3BulkConnector"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be 1-255 characters of letters, digits and . _ / # : - and must not start with AWS/."
+  }
+}
+
+variable "part_size_mib" {
+  description = "Multipart part size in MiB (grown automatically past 10,000 parts)."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.part_size_mib >= 5 && var.part_size_mib <= 512
+    error_message = "part_size_mib must be between 5 and 512."
+  }
+}
+
+variable "max_concurrency" {
+  description = "Parts uploaded in parallel; memory use is about (max_concurrency + 2) × part_size_mib."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.max_concurrency >= 1 && var.max_concurrency <= 64
+    error_message = "max_concurrency must be between 1 and 64."
+  }
+}
+
+variable "source_connections" {
+  description = "Connections reading the data file's byte ranges at once (one GET connection to S3 carries about 85-90 MB/s); memory is about (source_connections / 2 + max_concurrency + 2) × part_size_mib (ranges are half a part)."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.source_connections >= 1 && var.source_connections <= 32 && floor(var.source_connections) == var.source_connections
+    error_message = "source_connections must be a whole number from 1 to 32."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# API Gateway
+# ---------------------------------------------------------------------------------------------
+
+variable "api_throttle_rate_limit" {
+  description = "Steady-state requests per second allowed by the usage plan and the stage."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.api_throttle_rate_limit > 0
+    error_message = "api_throttle_rate_limit must be greater than 0."
+  }
+}
+
+variable "api_throttle_burst_limit" {
+  description = "Request burst allowed by the usage plan and the stage."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.api_throttle_burst_limit >= 1 && floor(var.api_throttle_burst_limit) == var.api_throttle_burst_limit
+    error_message = "api_throttle_burst_limit must be a whole number, 1 or more."
+  }
+}
+
+variable "api_quota_per_day" {
+  description = "Requests per day allowed by the usage plan; 0 sets no quota."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.api_quota_per_day >= 0 && floor(var.api_quota_per_day) == var.api_quota_per_day
+    error_message = "api_quota_per_day must be a whole number, 0 or more."
+  }
+}
+
+variable "api_execution_logging_level" {
+  description = "API Gateway execution logging: OFF, ERROR or INFO (request bodies are never logged)."
+  type        = string
+  default     = "ERROR"
+
+  validation {
+    condition     = contains(["OFF", "ERROR", "INFO"], var.api_execution_logging_level)
+    error_message = "api_execution_logging_level must be OFF, ERROR or INFO."
+  }
+}
+
+variable "manage_api_gateway_account" {
+  description = "Create the account-level CloudWatch role API Gateway logs through. One per account and region: set true in one deployment only."
+  type        = bool
+  default     = false
+}
+
+variable "waf_web_acl_arn" {
+  description = "ARN of a regional WAFv2 web ACL to associate with the webhook's stage; null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.waf_web_acl_arn == null || can(regex("^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/.+$", var.waf_web_acl_arn))
+    error_message = "waf_web_acl_arn must be a regional WAFv2 web ACL ARN."
+  }
+}
