@@ -20,7 +20,7 @@ TERRAFORM_DOCS_VERSION := v0.20.0
 TERRAFORM_DOCS      := $(TOOLS)/bin/terraform-docs
 MODULE_DIRS         := $(TF_DIR) $(sort $(wildcard $(TF_DIR)/modules/*)) $(sort $(wildcard examples/*))
 
-.PHONY: help venv test typecheck tools tflint checkov package import-time plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace
+.PHONY: help venv test typecheck tools tflint provider-schema checkov package import-time plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ tflint: tools ## tflint with the terraform recommended preset and the AWS rulese
 	    TFLINT_PLUGIN_DIR=$(CURDIR)/$(TOOLS)/tflint-plugins $(TFLINT) --chdir=$$dir --recursive --config=$(CURDIR)/.tflint.hcl || exit 1; \
 	  done && echo "tflint: no issues"; \
 	fi
+
+provider-schema: $(VENV)/.installed ## Snapshot the AWS provider's schema (npm @cdktn/provider-aws) for the offline check
+	$(PY) -m devkit.provider_schema extract
 
 checkov: $(VENV_CKV)/.installed ## Security policy checks on terraform/ (0 failed)
 	$(VENV_CKV)/bin/checkov --directory $(TF_DIR) --config-file .checkov.yaml --skip-download --quiet --compact

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -542,3 +543,44 @@ def test_tflint_with_the_aws_ruleset_reports_a_finding(tmp_path):
                             env=env, capture_output=True, text=True, check=False)  # fmt: skip
     assert result.returncode != 0
     assert "terraform_unused_declarations" in result.stdout
+
+
+# -- the provider's schema, offline (a snapshot of @cdktn/provider-aws: make provider-schema) ------------
+
+
+def provider_schema():
+    from devkit import provider_schema
+
+    return provider_schema, json.loads(provider_schema.SNAPSHOT.read_text())
+
+
+def test_every_aws_block_of_every_module_and_example_matches_the_provider_schema():
+    tool, schema = provider_schema()
+    assert tool.check(schema, tool.config_dirs()) == []
+    assert {t for _, t in tool.used_types()} <= set(schema["resource"]) | set(schema["data"])
+
+
+def test_the_schema_check_catches_what_validate_would():
+    tool, schema = provider_schema()
+    function = schema["resource"]["aws_lambda_function"]
+    body = {"function_name": "f", "role": "r", "ephemeral_storage": [{"sise": 512}]}
+    assert tool.check_body(body, function, "x") == ["x.ephemeral_storage: unknown argument or block 'sise'"]
+    assert tool.check_body({"function_name": "f", "role": "r", "ephemeral_storage": {"size": 512}}, function, "x") == [
+        "x: 'ephemeral_storage' is a block, written as an argument"
+    ]
+    assert tool.check_body({"function_name": "f", "role": "r", "handler": [{"a": 1}]}, function, "x") == [
+        "x: 'handler' is an argument, written as a block"
+    ]
+    assert tool.check_body({"role": "r"}, function, "x") == ["x: missing required argument 'function_name'"]
+    policy = schema["data"]["aws_iam_policy_document"]
+    dynamic = {"dynamic": [{"statement": {"for_each": "${[1]}", "content": [{"actons": ["s3:GetObject"]}]}}]}
+    assert tool.check_body(dynamic, policy, "p") == ["p.statement: unknown argument or block 'actons'"]
+
+
+def test_the_snapshot_is_of_the_provider_version_the_configuration_allows():
+    _, schema = provider_schema()
+    assert schema["provider"]["name"] == "registry.terraform.io/hashicorp/aws"
+    major = schema["provider"]["version"].split(".")[0]
+    for relative in MODULE_DIRS:
+        constraint = module(relative)["terraform"]["_blocks"][0]["required_providers"][0]["aws"]["version"]
+        assert constraint in (f"~> {major}.0", f">= {major}.0"), (relative, constraint)
