@@ -290,3 +290,41 @@ variable "waf_web_acl_arn" {
   default     = null
 
 }
+
+# ---------------------------------------------------------------------------------------------
+# Hardening options, each off by default
+# ---------------------------------------------------------------------------------------------
+
+variable "allowed_source_cidrs" {
+  description = "Only these CIDR ranges may call the webhook (an API Gateway resource policy denies the rest); empty: any source, the API key still applies. For CI360 calls routed through a known egress."
+  type        = list(string)
+  default     = []
+
+}
+
+variable "bucket_eventbridge_notifications" {
+  description = "Send the created bucket's S3 events to EventBridge, so rules can start downstream jobs on new exports (ignored with existing_bucket_name)."
+  type        = bool
+  default     = false
+}
+
+variable "code_signing_config_arn" {
+  description = "Code signing configuration the function's deployments must satisfy (organisations that require signed code), or null."
+  type        = string
+  default     = null
+
+}
+
+variable "vpc_subnet_ids" {
+  description = "Subnets to run the function in, where policy requires it; empty: no VPC. The subnets need a NAT or egress path to CI360's staging URLs and to S3."
+  type        = list(string)
+  default     = []
+
+}
+
+variable "vpc_security_group_ids" {
+  description = "Security groups of the function's network interfaces; required with vpc_subnet_ids."
+  type        = list(string)
+  default     = []
+
+}

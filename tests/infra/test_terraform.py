@@ -163,7 +163,9 @@ def test_existing_bucket_is_looked_up_not_managed():
     assert m["data"]["aws_s3_bucket"]["existing"]["count"] == "${var.create ? 0 : 1}"
     for kind, named in m["resource"].items():
         for name, body in named.items():
-            assert body["count"] == "${var.create ? 1 : 0}", f"{kind}.{name} must only exist for a created bucket"
+            assert body["count"].startswith("${var.create ?") or body["count"].startswith("${var.create &&"), (
+                f"{kind}.{name} must only exist for a created bucket"
+            )
 
 
 # -- IAM ------------------------------------------------------------------------------------------------
@@ -584,3 +586,61 @@ def test_the_snapshot_is_of_the_provider_version_the_configuration_allows():
     for relative in MODULE_DIRS:
         constraint = module(relative)["terraform"]["_blocks"][0]["required_providers"][0]["aws"]["version"]
         assert constraint in (f"~> {major}.0", f">= {major}.0"), (relative, constraint)
+
+
+# -- hardening options, each off by default ------------------------------------------------------------
+
+
+def test_hardening_options_are_off_by_default_and_documented():
+    variables = module(CONNECTOR)["variable"]
+    defaults = {
+        "allowed_source_cidrs": [],
+        "bucket_eventbridge_notifications": False,
+        "code_signing_config_arn": None,
+        "vpc_subnet_ids": [],
+        "vpc_security_group_ids": [],
+    }
+    for name, default in defaults.items():
+        assert variables[name]["default"] == default, name
+        assert f"`{name}`" in (ROOT / "README.md").read_text(), name
+
+
+def test_allowed_source_cidrs_deny_other_addresses_and_redeploy_the_stage():
+    policy = module("modules/api")["data"]["aws_iam_policy_document"]["source_ips"]
+    assert policy["count"] == "${length(var.allowed_source_cidrs) > 0 ? 1 : 0}"
+    deny = next(s for s in policy["statement"] if s.get("effect") == "Deny")
+    condition = block(deny["condition"])
+    assert (condition["test"], condition["variable"], condition["values"]) == (
+        "NotIpAddress",
+        "aws:SourceIp",
+        "${var.allowed_source_cidrs}",
+    )
+    assert deny["actions"] == ["execute-api:Invoke"]
+    attached = resource("modules/api", "aws_api_gateway_rest_api_policy", "source_ips")
+    assert attached["policy"] == "${data.aws_iam_policy_document.source_ips[0].json}"
+    triggers = resource("modules/api", "aws_api_gateway_deployment", "this")["triggers"]["redeployment"]
+    assert "aws_api_gateway_rest_api_policy.source_ips" in triggers
+    assert module(CONNECTOR)["module"]["api"]["allowed_source_cidrs"] == "${var.allowed_source_cidrs}"
+
+
+def test_eventbridge_notifications_only_on_a_created_bucket():
+    notification = resource("modules/bucket", "aws_s3_bucket_notification", "eventbridge")
+    assert notification["count"] == "${var.create && var.eventbridge_notifications ? 1 : 0}"
+    assert notification["eventbridge"] is True
+
+
+def test_code_signing_and_vpc_reach_the_function_and_its_role():
+    function = resource("modules/lambda", "aws_lambda_function", "this")
+    assert function["code_signing_config_arn"] == "${var.code_signing_config_arn}"
+    vpc = function["dynamic"][0]["vpc_config"]
+    assert vpc["for_each"] == "${length(var.vpc_subnet_ids) > 0 ? [1] : []}"
+    assert block(vpc["content"]) == {
+        "subnet_ids": "${var.vpc_subnet_ids}",
+        "security_group_ids": "${var.vpc_security_group_ids}",
+    }
+    attachment = resource("modules/iam", "aws_iam_role_policy_attachment", "vpc")
+    assert attachment["count"] == "${var.in_vpc ? 1 : 0}"
+    assert attachment["policy_arn"].endswith(":iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")
+    assert module(CONNECTOR)["module"]["iam"]["in_vpc"] == "${length(var.vpc_subnet_ids) > 0}"
+    together = [v["condition"] for v in module(CONNECTOR)["variable"]["vpc_security_group_ids"]["validation"]]
+    assert "${(length(var.vpc_security_group_ids) > 0) == (length(var.vpc_subnet_ids) > 0)}" in together

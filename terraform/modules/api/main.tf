@@ -113,6 +113,7 @@ resource "aws_api_gateway_deployment" "this" {
       aws_api_gateway_request_validator.body,
       aws_api_gateway_gateway_response.bad_request_body,
       aws_api_gateway_gateway_response.forbidden,
+      aws_api_gateway_rest_api_policy.source_ips,
     ]))
   }
 
@@ -251,4 +252,46 @@ resource "aws_api_gateway_account" "this" {
   cloudwatch_role_arn = aws_iam_role.apigateway_logs[0].arn
 
   depends_on = [aws_iam_role_policy_attachment.apigateway_logs]
+}
+
+# With allowed_source_cidrs set, calls from any other address are denied before the API key is
+# even looked at (CI360 calls routed through a known egress, e.g. a General Access Point).
+data "aws_iam_policy_document" "source_ips" {
+  count = length(var.allowed_source_cidrs) > 0 ? 1 : 0
+
+  statement {
+    sid       = "InvokeTheWebhook"
+    actions   = ["execute-api:Invoke"]
+    resources = ["${aws_api_gateway_rest_api.this.execution_arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+  }
+
+  statement {
+    sid       = "OnlyFromAllowedSources"
+    effect    = "Deny"
+    actions   = ["execute-api:Invoke"]
+    resources = ["${aws_api_gateway_rest_api.this.execution_arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "NotIpAddress"
+      variable = "aws:SourceIp"
+      values   = var.allowed_source_cidrs
+    }
+  }
+}
+
+resource "aws_api_gateway_rest_api_policy" "source_ips" {
+  count = length(var.allowed_source_cidrs) > 0 ? 1 : 0
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  policy      = data.aws_iam_policy_document.source_ips[0].json
 }

@@ -71,3 +71,9 @@ variable "waf_web_acl_arn" {
   type        = string
   default     = null
 }
+
+variable "allowed_source_cidrs" {
+  description = "CIDR ranges allowed to call the webhook; empty allows any source (the API key still applies)."
+  type        = list(string)
+  default     = []
+}

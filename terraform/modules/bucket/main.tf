@@ -139,3 +139,11 @@ resource "aws_s3_bucket_policy" "this" {
   # A policy put before the public access block is in place can be refused as public.
   depends_on = [aws_s3_bucket_public_access_block.this]
 }
+
+# Object-created events on EventBridge's default bus, for rules that start downstream jobs.
+resource "aws_s3_bucket_notification" "eventbridge" {
+  count = var.create && var.eventbridge_notifications ? 1 : 0
+
+  bucket      = aws_s3_bucket.this[0].id
+  eventbridge = true
+}

@@ -44,3 +44,9 @@ variable "force_destroy" {
   type        = bool
   default     = false
 }
+
+variable "eventbridge_notifications" {
+  description = "Send the created bucket's S3 events to EventBridge (downstream jobs can start on new exports)."
+  type        = bool
+  default     = false
+}

@@ -32,6 +32,7 @@ module "bucket" {
   kms_key_arn               = var.kms_key_arn
   expire_exports_after_days = var.expire_exports_after_days
   force_destroy             = var.force_destroy_bucket
+  eventbridge_notifications = var.bucket_eventbridge_notifications
 }
 
 module "iam" {
@@ -46,6 +47,7 @@ module "iam" {
   failure_queue_arn = module.lambda.failure_queue_arn
 
   delivery_event_bus_arn = local.delivery_event_bus_arn
+  in_vpc                 = length(var.vpc_subnet_ids) > 0
 }
 
 module "lambda" {
@@ -65,6 +67,9 @@ module "lambda" {
   async_max_retry_attempts    = var.async_max_retry_attempts
   async_max_event_age_seconds = var.async_max_event_age_seconds
   alarm_sns_topic_arns        = var.alarm_sns_topic_arns
+  code_signing_config_arn     = var.code_signing_config_arn
+  vpc_subnet_ids              = var.vpc_subnet_ids
+  vpc_security_group_ids      = var.vpc_security_group_ids
 
   environment = {
     s3_bucket_name        = module.bucket.bucket_name
@@ -101,6 +106,7 @@ module "api" {
   log_retention_days      = var.log_retention_days
   manage_account_logging  = var.manage_api_gateway_account
   waf_web_acl_arn         = var.waf_web_acl_arn
+  allowed_source_cidrs    = var.allowed_source_cidrs
 }
 
 module "dashboard" {

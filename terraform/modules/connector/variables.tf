@@ -401,3 +401,62 @@ variable "waf_web_acl_arn" {
     error_message = "waf_web_acl_arn must be a regional WAFv2 web ACL ARN."
   }
 }
+
+# ---------------------------------------------------------------------------------------------
+# Hardening options, each off by default
+# ---------------------------------------------------------------------------------------------
+
+variable "allowed_source_cidrs" {
+  description = "Only these CIDR ranges may call the webhook (an API Gateway resource policy denies the rest); empty: any source, the API key still applies. For CI360 calls routed through a known egress."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for cidr in var.allowed_source_cidrs : can(cidrhost(cidr, 0))])
+    error_message = "allowed_source_cidrs must hold CIDR ranges such as 203.0.113.0/24."
+  }
+}
+
+variable "bucket_eventbridge_notifications" {
+  description = "Send the created bucket's S3 events to EventBridge, so rules can start downstream jobs on new exports (ignored with existing_bucket_name)."
+  type        = bool
+  default     = false
+}
+
+variable "code_signing_config_arn" {
+  description = "Code signing configuration the function's deployments must satisfy (organisations that require signed code), or null."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.code_signing_config_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]+$", var.code_signing_config_arn))
+    error_message = "code_signing_config_arn must be a Lambda code signing configuration ARN."
+  }
+}
+
+variable "vpc_subnet_ids" {
+  description = "Subnets to run the function in, where policy requires it; empty: no VPC. The subnets need a NAT or egress path to CI360's staging URLs and to S3."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.vpc_subnet_ids : can(regex("^subnet-[0-9a-f]+$", id))])
+    error_message = "vpc_subnet_ids must hold subnet IDs such as subnet-0123456789abcdef0."
+  }
+}
+
+variable "vpc_security_group_ids" {
+  description = "Security groups of the function's network interfaces; required with vpc_subnet_ids."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.vpc_security_group_ids : can(regex("^sg-[0-9a-f]+$", id))])
+    error_message = "vpc_security_group_ids must hold security group IDs such as sg-0123456789abcdef0."
+  }
+
+  validation {
+    condition     = (length(var.vpc_security_group_ids) > 0) == (length(var.vpc_subnet_ids) > 0)
+    error_message = "vpc_subnet_ids and vpc_security_group_ids go together: set both or neither."
+  }
+}

@@ -102,3 +102,14 @@ resource "aws_iam_role_policy" "function" {
   role   = aws_iam_role.this.id
   policy = data.aws_iam_policy_document.function.json
 }
+
+data "aws_partition" "current" {}
+
+# Lambda creates and deletes the function's network interfaces with the role: AWS's managed
+# policy for exactly that (EC2 network-interface actions, which have no resource-level scope).
+resource "aws_iam_role_policy_attachment" "vpc" {
+  count = var.in_vpc ? 1 : 0
+
+  role       = aws_iam_role.this.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+}

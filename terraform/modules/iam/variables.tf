@@ -46,3 +46,9 @@ variable "permissions_boundary_arn" {
   type        = string
   default     = null
 }
+
+variable "in_vpc" {
+  description = "The function runs in a VPC: attach AWS's policy for managing its network interfaces."
+  type        = bool
+  default     = false
+}

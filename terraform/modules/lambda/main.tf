@@ -17,6 +17,7 @@ resource "aws_lambda_function" "this" {
   timeout          = var.timeout_seconds
 
   reserved_concurrent_executions = var.reserved_concurrency
+  code_signing_config_arn        = var.code_signing_config_arn
 
   ephemeral_storage {
     size = var.ephemeral_storage_mb
@@ -28,6 +29,16 @@ resource "aws_lambda_function" "this" {
 
   tracing_config {
     mode = "Active"
+  }
+
+  # In a VPC the function reaches CI360's staging URLs and S3 only through a NAT or egress path.
+  dynamic "vpc_config" {
+    for_each = length(var.vpc_subnet_ids) > 0 ? [1] : []
+
+    content {
+      subnet_ids         = var.vpc_subnet_ids
+      security_group_ids = var.vpc_security_group_ids
+    }
   }
 
   depends_on = [aws_cloudwatch_log_group.this]

@@ -88,3 +88,21 @@ variable "alarm_sns_topic_arns" {
   type        = list(string)
   default     = []
 }
+
+variable "code_signing_config_arn" {
+  description = "Code signing configuration the function's deployments must satisfy, or null."
+  type        = string
+  default     = null
+}
+
+variable "vpc_subnet_ids" {
+  description = "Subnets to run the function in; empty: no VPC."
+  type        = list(string)
+  default     = []
+}
+
+variable "vpc_security_group_ids" {
+  description = "Security groups of the function's network interfaces (with vpc_subnet_ids)."
+  type        = list(string)
+  default     = []
+}
