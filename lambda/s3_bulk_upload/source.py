@@ -238,8 +238,7 @@ class SourceFile:
     def _stream(self, response: requests.Response) -> Generator[bytes, None, None]:
         """The file on one connection, resumed with Range from the byte reached.
 
-        The retry budget counts interruptions in a row: a resume that moved at least a read's
-        worth of bytes forward earns it back, so a long export over a flaky link still lands.
+        The retry budget (``_before_resume``) lets a long export over a flaky link still land.
         """
         failures_in_a_row = 0
         while True:
@@ -257,22 +256,35 @@ class SourceFile:
                 error = type(exc).__name__
             finally:
                 response.close()
-            failures_in_a_row = 1 if self.bytes_read - resumed_at >= READ_SIZE else failures_in_a_row + 1
-            if failures_in_a_row > self._policy.max_retries:
-                raise UpstreamError(
-                    f"{self._label}: transfer from {self._host} stopped at byte {self.bytes_read} "
-                    f"of {self.size if self.size is not None else 'unknown'} "
-                    f"after {self._policy.max_retries} resumes ({error})"
-                )
-            self.resumes += 1
-            log.warning(
-                "source interrupted; resuming",
-                extra={"file": self._label, "at_byte": self.bytes_read, "attempt": self.resumes, "error": error},
+            failures_in_a_row = self._before_resume(
+                failures_in_a_row, self.bytes_read - resumed_at, self.bytes_read, error
             )
-            self._check_deadline()
-            self._sleep(self._policy.backoff(failures_in_a_row))
-            self._check_deadline()
             response = self._open_at(self.bytes_read)
+
+    def _before_resume(self, failures_in_a_row: int, progress: int, at_byte: int, error: str, **extra: int) -> int:
+        """Count an interruption against the budget (raise when spent), log it, wait; the new count.
+
+        The budget counts interruptions in a row: a resume that moved at least a read's worth of
+        bytes forward earns it back. The deadline is checked before and after the wait.
+        """
+        failures_in_a_row = 1 if progress >= READ_SIZE else failures_in_a_row + 1
+        if failures_in_a_row > self._policy.max_retries:
+            raise UpstreamError(
+                f"{self._label}: transfer from {self._host} stopped at byte {at_byte} "
+                f"of {self.size if self.size is not None else 'unknown'} "
+                f"after {self._policy.max_retries} resumes ({error})"
+            )
+        with self._lock:  # ranges resume from several threads
+            self.resumes += 1
+            attempt = self.resumes
+        log.warning(
+            "source interrupted; resuming",
+            extra={"file": self._label, "at_byte": at_byte, "attempt": attempt, "error": error, **extra},
+        )
+        self._check_deadline()
+        self._sleep(self._policy.backoff(failures_in_a_row))
+        self._check_deadline()
+        return failures_in_a_row
 
     # -- several connections -------------------------------------------------------------------
 
@@ -283,9 +295,8 @@ class SourceFile:
         time the next range is already there when it is wanted, and doubles back each time it is
         not: a slow source keeps every connection, a fast one (the upload is then the bottleneck)
         does not pile ranges up in memory. Memory: at most the window's ranges plus the one being
-        handed on. Each range has its own retries
-        and resume, ``If-Match`` on the first ETag and a checked Content-Range; the first failure
-        that exhausts them ends the whole read.
+        handed on. Each range has its own retries and resume, ``If-Match`` on the first ETag and a
+        checked Content-Range; the first failure that exhausts them ends the whole read.
         """
         assert self.size is not None
         size, step = self.size, self._range_size
@@ -343,7 +354,8 @@ class SourceFile:
             resumed_at = have
             try:
                 if response is None:
-                    self._check_deadline()
+                    if not pieces:  # a range's first request (a resume was checked after its wait)
+                        self._check_deadline()
                     response = self._open_at(position, end)
                 for chunk in self._body(response, position):
                     if stop.is_set():
@@ -360,20 +372,9 @@ class SourceFile:
                 if response is not None:
                     response.close()
                 response = None
-            failures_in_a_row = 1 if have - resumed_at >= READ_SIZE else failures_in_a_row + 1
-            if failures_in_a_row > self._policy.max_retries:
-                raise UpstreamError(
-                    f"{self._label}: transfer from {self._host} stopped at byte {start + have} "
-                    f"of {self.size} after {self._policy.max_retries} resumes ({error})"
-                )
-            with self._lock:
-                self.resumes += 1
-            log.warning(
-                "source interrupted; resuming",
-                extra={"file": self._label, "at_byte": start + have, "range_end": end, "error": error},
+            failures_in_a_row = self._before_resume(
+                failures_in_a_row, have - resumed_at, start + have, error, range_end=end
             )
-            self._check_deadline()
-            self._sleep(self._policy.backoff(failures_in_a_row))
 
     def read_all(self, limit: int) -> bytes:
         """A small file (the metadata) whole, refusing anything larger than ``limit``."""
