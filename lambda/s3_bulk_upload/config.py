@@ -10,10 +10,11 @@ import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import ConfigError
 
+T = TypeVar("T", int, float)
 DELIVERY_MODES = ("sync", "async", "auto")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRUE = {"true", "1", "yes", "on"}
@@ -32,30 +33,25 @@ def parse_bool(name: str, raw: str) -> bool:
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
 
 
-def _whole(low: int, high: int) -> Callable[[str, str], int]:
-    def parse(name: str, raw: str) -> int:
+def _bounded(convert: Callable[[str], T], noun: str, low: T, high: T) -> Callable[[str, str], T]:
+    def parse(name: str, raw: str) -> T:
         try:
-            value = int(raw.strip())
+            value = convert(raw.strip())
         except ValueError:
-            raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+            raise ConfigError(f"{name} must be {noun}, not {raw!r}") from None
         if not low <= value <= high:
             raise ConfigError(f"{name} must be between {low} and {high}, not {value}")
         return value
 
     return parse
+
+
+def _whole(low: int, high: int) -> Callable[[str, str], int]:
+    return _bounded(int, "a whole number", low, high)
 
 
 def _number(low: float, high: float) -> Callable[[str, str], float]:
-    def parse(name: str, raw: str) -> float:
-        try:
-            value = float(raw.strip())
-        except ValueError:
-            raise ConfigError(f"{name} must be a number, not {raw!r}") from None
-        if not low <= value <= high:
-            raise ConfigError(f"{name} must be between {low} and {high}, not {value}")
-        return value
-
-    return parse
+    return _bounded(float, "a number", low, high)
 
 
 def _one_of(choices: tuple[str, ...], normalise: Callable[[str], str]) -> Callable[[str, str], str]:
