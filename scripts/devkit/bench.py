@@ -25,9 +25,9 @@ from s3_bulk_upload.units import MIB
 
 from .events import bulk_request, proxy_event
 from .lambda_context import LocalContext
-from .loopback import LOOPBACK, free_port, wait_for
+from .loopback import LOOPBACK
 from .moto import aws_environment, create_bucket, moto_server
-from .staging import staged_url
+from .staging import staged_url, staging_process
 
 CONTENDERS = ("handler", "handler_gz", "original", "download_only", "upload_only")
 LABELS = {
@@ -175,14 +175,7 @@ def parent(args: argparse.Namespace) -> None:
         (files / "meta.json").write_text(
             json.dumps([{"columnName": c} for c in ("id", "email", "name", "score", "segment")])
         )
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "devkit.staging", "serve-files", str(files), "--port", str(port)],
-            stdout=subprocess.DEVNULL,
-        )
-        base = f"http://{LOOPBACK}:{port}"
-        try:
-            wait_for(base + "/")
+        with staging_process(files) as base:
             for size_mib in sizes:
                 data = files / f"export-{size_mib}.csv"
                 make_export(data, size_mib * MIB)
@@ -215,9 +208,6 @@ def parent(args: argparse.Namespace) -> None:
                         }
                     )
                 data.unlink()
-        finally:
-            server.terminate()
-            server.wait()
     report(results, args)
 
 

@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import uuid
@@ -33,9 +32,8 @@ from typing import Any
 from s3_bulk_upload.units import MIB
 
 from .bench import empty_bucket, make_export, pyplot, run_child, save
-from .loopback import LOOPBACK, free_port, wait_for
 from .moto import aws_environment, create_bucket, moto_server
-from .staging import staged_url
+from .staging import staged_url, staging_process
 
 HANDLER_CORE, SERVICES_CORE = ("taskset", "-c", "0"), ("taskset", "-c", "1")
 Runs = dict[str, tuple[dict[str, str], tuple[str, ...]]]  # contender: (environment, command prefix)
@@ -49,21 +47,13 @@ def services(folder: Path, cap_mib: float | None, pinned: bool) -> Iterator[tupl
     import boto3
 
     prefix = SERVICES_CORE if pinned else ()
-    port = free_port()
-    command = [*prefix, sys.executable, "-m", "devkit.staging", "serve-files", str(folder), "--port", str(port)]
-    if cap_mib:
-        command += ["--rate-mib", str(cap_mib)]
-    staging = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    base = f"http://{LOOPBACK}:{port}"
-    try:
-        with moto_server(in_process=False, prefix=prefix) as endpoint:
-            wait_for(base + "/")
-            os.environ.update(aws_environment(endpoint))
-            env = {**os.environ, **aws_environment(endpoint)}
-            yield env, base, boto3.client("s3")
-    finally:
-        staging.terminate()
-        staging.wait()
+    with (
+        staging_process(folder, rate_mib=cap_mib, prefix=prefix) as base,
+        moto_server(in_process=False, prefix=prefix) as endpoint,
+    ):
+        os.environ.update(aws_environment(endpoint))
+        env = {**os.environ, **aws_environment(endpoint)}
+        yield env, base, boto3.client("s3")
 
 
 def verify(s3: Any, bucket: str, expected: bytes, compressed: bool) -> None:

@@ -15,14 +15,17 @@ import contextlib
 import hashlib
 import mmap
 import re
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .loopback import LoopbackServer
+from .loopback import LOOPBACK, LoopbackServer, free_port, wait_for
 
 SIGNATURE = "5ec7e75ec7e7deadbeef"
 SIGNATURE_QUERY = f"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature={SIGNATURE}"
@@ -199,6 +202,26 @@ class StagingServer(LoopbackServer):
             h.close_connection = True
             h.wfile.flush()
             h.connection.shutdown(2)
+
+
+@contextlib.contextmanager
+def staging_process(folder: Path, *, rate_mib: float | None = None, prefix: tuple[str, ...] = ()) -> Iterator[str]:
+    """``serve-files`` in a process of its own, so its CPU is not the caller's; yields the base URL.
+
+    ``prefix`` goes before the command (``("taskset", "-c", "1")`` pins it to a core).
+    """
+    port = free_port()
+    command = [*prefix, sys.executable, "-m", "devkit.staging", "serve-files", str(folder), "--port", str(port)]
+    if rate_mib:
+        command += ["--rate-mib", str(rate_mib)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    base = f"http://{LOOPBACK}:{port}"
+    try:
+        wait_for(base + "/")
+        yield base
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def main() -> None:
