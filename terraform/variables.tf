@@ -159,7 +159,7 @@ variable "alarm_sns_topic_arns" {
 # ---------------------------------------------------------------------------------------------
 
 variable "source_host_allowlist" {
-  description = "Hosts the CI360 staging files may come from; a host matches an entry or ends with .entry."
+  description = "Hosts the CI360 staging files may come from; a host matches an entry or ends with .entry, on the scheme's default port unless the entry names one (host:port)."
   type        = list(string)
   default     = ["amazonaws.com"]
 

@@ -54,14 +54,15 @@ def s3(aws_env: None) -> S3Client:
 def bucket(s3: S3Client, monkeypatch: pytest.MonkeyPatch) -> str:
     name = moto.create_bucket(s3, f"ci360-test-{uuid.uuid4().hex[:12]}")
     monkeypatch.setenv("s3_bucket_name", name)
-    monkeypatch.setenv("source_host_allowlist", LOOPBACK)
     monkeypatch.setenv("source_backoff_seconds", "0")
     return name
 
 
 @pytest.fixture
-def staging() -> Iterator[StagingServer]:
+def staging(monkeypatch: pytest.MonkeyPatch) -> Iterator[StagingServer]:
+    """A CI360 staging stand-in; the function may fetch from it (and only from it: host and port)."""
     with StagingServer() as server:
+        monkeypatch.setenv("source_host_allowlist", f"{LOOPBACK}:{server.port}")
         yield server
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .allowlist import parse_entry
 from .errors import ConfigError
 
 T = TypeVar("T", int, float)
@@ -19,9 +20,7 @@ DELIVERY_MODES = ("sync", "async", "auto")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
-# A DNS name or IPv4 literal, or the IPv6 loopback (the only IPv6 form a test needs).
 _BUS = re.compile(r"[A-Za-z0-9._\-/]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[A-Za-z0-9._\-/]{1,256}")
-_HOST_ENTRY = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|::1|\[::1\]")
 
 
 def parse_bool(name: str, raw: str) -> bool:
@@ -82,8 +81,12 @@ def _allowlist(name: str, raw: str) -> tuple[str, ...]:
     if not hosts:
         raise ConfigError(f"{name} must name at least one host")
     for host in hosts:
-        if not _HOST_ENTRY.fullmatch(host):
-            raise ConfigError(f"{name} entry {host!r} must be a bare host name")
+        try:
+            parse_entry(host)
+        except ValueError:
+            raise ConfigError(
+                f"{name} entry {host!r} must be a host name or IP address, optionally with :port"
+            ) from None
     return hosts
 
 

@@ -29,6 +29,7 @@ from botocore.config import Config as BotoConfig
 
 from . import answers, telemetry
 from .config import Config, load_config
+from .deadline import Deadline
 from .errors import ConnectorError
 from .handoff import is_handoff
 from .lambda_context import LambdaContext
@@ -92,12 +93,14 @@ class Handler:
             if is_handoff(event):
                 return self._envelope(
                     lambda connector: _handoff_result(connector.run_handoff(event, context)),
+                    context,
                     failed=_raise_handoff_failure,
                     crashed=_raise_handoff_crash,
                 )
             proxy_event = event if isinstance(event, dict) else {}
             return self._envelope(
                 lambda connector: _accept(connector, proxy_event, context, request_id),
+                context,
                 failed=lambda error: _answer_failure(error, request_id),
                 crashed=lambda: _answer_crash(request_id),
             )
@@ -105,6 +108,7 @@ class Handler:
     def _envelope(
         self,
         work: Callable[[Connector], T],
+        context: LambdaContext,
         *,
         failed: Callable[[ConnectorError], T],
         crashed: Callable[[], T],
@@ -113,25 +117,27 @@ class Handler:
         try:
             config = load_config(os.environ)
             setup_logging(config.log_level)
-            return work(self._connector(config))
+            return work(self._connector(config, Deadline.for_context(context)))
         except ConnectorError as error:
             return failed(error)
         except Exception:
             return crashed()
 
-    def _connector(self, config: Config) -> Connector:
+    def _connector(self, config: Config, deadline: Deadline) -> Connector:
         return Connector(
             config,
             self.s3_client(config.max_concurrency + 2),
             self.lambda_client,
             events_client_factory=self.events_client,
+            deadline=deadline,
             sleep=self.sleep,
         )
 
 
 def _accept(connector: Connector, event: dict[str, Any], context: LambdaContext, request_id: str) -> Answer:
     request = parse_proxy_event(event)
-    api_request_id = (event.get("requestContext") or {}).get("requestId", "")
+    request_context_field = event.get("requestContext")
+    api_request_id = request_context_field.get("requestId", "") if isinstance(request_context_field, dict) else ""
     log.info("request received", extra={"api_request_id": api_request_id})
     outcome = connector.accept(request, context, request_id)
     _count(outcome)

@@ -10,6 +10,36 @@ from .errors import BadRequest
 from .request import BulkRequest
 
 MAX_KEY_BYTES = 1024
+# Characters that make a key look like another (bidirectional controls: "invoice\u202etxt.exe"),
+# hide in it (zero-width), break lines in tools that show it, or are not characters at all.
+_BIDI_CONTROLS = {*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))}
+_ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\ufeff"}
+_SEPARATORS = {"\u2028", "\u2029"}
+
+
+def _is_noncharacter(ch: str) -> bool:
+    code = ord(ch)
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
+def _refused_character(key: str) -> str | None:
+    """Why the key may not hold one of its characters, or None."""
+    for ch in key:
+        if "\ud800" <= ch <= "\udfff":
+            return "a lone surrogate (not a character)"
+        if unicodedata.category(ch) == "Cc":
+            return "control characters"
+        if ch in _BIDI_CONTROLS:
+            return "bidirectional control characters"
+        if ch in _ZERO_WIDTH:
+            return "zero-width characters"
+        if ch in _SEPARATORS:
+            return "line or paragraph separators"
+        if _is_noncharacter(ch):
+            return "Unicode noncharacters"
+    return None
+
+
 PLACEHOLDERS = ("date", "datetime", "taskId", "occurrenceId", "taskName")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _UNSAFE_RUN = re.compile(r"[^A-Za-z0-9._-]+")
@@ -53,14 +83,15 @@ def validate_key(key: str) -> str:
     """Reject keys S3 would store but users could not safely use or address."""
     if not key:
         raise BadRequest("the object key is empty")
+    refused = _refused_character(key)  # first: a lone surrogate cannot even be encoded
+    if refused:
+        raise BadRequest(f"the object key must not contain {refused}")
     if len(key.encode("utf-8")) > MAX_KEY_BYTES:
         raise BadRequest(f"the object key is longer than {MAX_KEY_BYTES} UTF-8 bytes")
     if key.startswith("/"):
         raise BadRequest("the object key must not start with '/'")
     if "\\" in key:
         raise BadRequest("the object key must not contain '\\'")
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in key):
-        raise BadRequest("the object key must not contain control characters")
     for segment in key.split("/"):
         if segment in ("", ".", ".."):
             raise BadRequest("the object key must not have an empty, '.' or '..' path segment")

@@ -22,14 +22,22 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 
 SERVICE = "ci360-s3-bulk-connector"
 PACKAGE = __name__.split(".")[0]
-# "?query" after a URL or an absolute path: pre-signed URLs carry their signature there.
-_QUERY = re.compile(r"((?:[a-zA-Z][a-zA-Z0-9+.-]*://|/)[^\s\"'?]*)\?[^\s\"']*")
+# A query string: "?" right after a non-space character and followed by more. Pre-signed URLs
+# carry their signature there; what the path holds (quotes, spaces, unicode, %-escapes) does not
+# matter, so a path like /it's.csv cannot hide one.
+_QUERY = re.compile(r"(?<=\S)\?[^\s\"]+")
+# Signature parameters wherever they stand, in case a query arrives split from its "?".
+_CREDENTIAL = re.compile(
+    r"(?i)\b(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId)=[^&\s\"']+"
+)
 # Libraries that log request lines (with query strings) or bodies at DEBUG.
-_QUIET_LIBRARIES = {"urllib3", "botocore", "boto3", "s3transfer"}
+_QUIET_LIBRARIES = {"botocore", "boto3", "s3transfer"}
+# urllib3 writes the URL it retries (query included) in its warnings; the function logs its own retries.
+_SILENT_LIBRARIES = {"urllib3"}
 
 
 def scrub(text: str) -> str:
-    return _QUERY.sub(r"\1?<redacted>", text)
+    return _CREDENTIAL.sub(r"\1=<redacted>", _QUERY.sub("?<redacted>", text))
 
 
 def _scrubbed(value: Any) -> Any:
@@ -69,6 +77,8 @@ def setup_logging(level: str) -> None:
     copy_config_to_registered_loggers(source_logger=logger, log_level=level, include={PACKAGE})
     quiet = logging.getLevelName(max(logging.WARNING, numeric))
     copy_config_to_registered_loggers(source_logger=logger, log_level=quiet, include=set(_QUIET_LIBRARIES))
+    for name in _SILENT_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     root = logging.getLogger()
     for handler in root.handlers:
         if handler.formatter is not formatter:

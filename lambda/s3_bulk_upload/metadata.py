@@ -29,7 +29,10 @@ def parse_columns(raw: bytes) -> list[str]:
         if document is not None:
             return _columns_from_json(document)
     first_line = stripped.splitlines()[0]
-    columns = next(csv.reader([first_line]))
+    try:
+        columns = next(csv.reader([first_line]))
+    except csv.Error as exc:  # a field over the csv module's limit, a stray NUL
+        raise UpstreamError(f"metadata file is not a CSV line the connector can read ({exc})") from None
     if not columns or any(not c for c in columns):
         raise UpstreamError("metadata file has an empty column name")
     return columns

@@ -9,9 +9,9 @@ from __future__ import annotations
 import io
 import logging
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 
-from .errors import DeadlineExceeded
+from .deadline import Deadline
 from .metadata import header_line, line_terminator
 from .units import MIB
 
@@ -36,34 +36,6 @@ def with_header(columns: list[str], data: Iterator[bytes]) -> Generator[bytes, N
     if first:
         yield first
     yield from data
-
-
-# Time kept back from the Lambda timeout: enough for a stalled read, a resume's retries and the
-# in-flight parts, then a clean abort. A share of the time left, so short timeouts still work.
-RESERVE_SHARE = 0.2
-RESERVE_MAX_SECONDS = 90.0
-
-
-class Deadline:
-    """Stop before the Lambda timeout: ``remaining_ms`` is ``context.get_remaining_time_in_millis``."""
-
-    def __init__(self, remaining_ms: Callable[[], int] | None, reserve_seconds: float) -> None:
-        self._remaining_ms = remaining_ms
-        self._reserve_ms = reserve_seconds * 1000
-
-    @classmethod
-    def for_context(cls, context: object) -> Deadline:
-        remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
-        if remaining_ms is None:
-            return cls(None, 0)
-        return cls(remaining_ms, min(RESERVE_MAX_SECONDS, RESERVE_SHARE * remaining_ms() / 1000))
-
-    def check(self) -> None:
-        if self._remaining_ms is not None and self._remaining_ms() < self._reserve_ms:
-            raise DeadlineExceeded(
-                "the transfer was stopped before the Lambda timeout and nothing was written; "
-                "raise the function timeout or use delivery_mode=async for exports this large"
-            )
 
 
 class ChunkStream(io.RawIOBase):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -14,16 +15,17 @@ import requests
 from . import delivery_event, handoff
 from .allowlist import check_source_url, redact_url
 from .config import Config
+from .deadline import Deadline
 from .errors import BadRequest, Conflict, DestinationError
 from .gzip_stream import gzip_chunks
 from .handoff import Plan
 from .keys import build_key, validate_key
 from .lambda_context import LambdaContext
 from .metadata import MAX_METADATA_BYTES, parse_columns
-from .pipeline import ChunkStream, Deadline, with_header
+from .pipeline import ChunkStream, with_header
 from .records import RecordCounter
 from .request import BulkRequest
-from .sink import OCCURRENCE_ID_KEY, TASK_ID_KEY, S3Sink, part_size_for, transfer_config
+from .sink import OCCURRENCE_ID_KEY, TASK_ID_KEY, ExistingObject, S3Sink, part_size_for, transfer_config
 from .source import RetryPolicy, SourceFile, make_session
 from .units import MIB
 
@@ -64,7 +66,8 @@ class Connector:
     """The connector's decisions for one configuration: accept or hand off, re-delivery, transfer.
 
     Its I/O comes in through the constructor (S3 client, Lambda client factory, HTTP session,
-    sleep and clock), so tests and the local stand-ins replace it without patching.
+    sleep and clock), so tests and the local stand-ins replace it without patching. One
+    connector serves one invocation: ``deadline`` bounds every wait of it.
     """
 
     def __init__(
@@ -75,6 +78,7 @@ class Connector:
         *,
         events_client_factory: Callable[[], EventBridgeClient] | None = None,
         session: requests.Session | None = None,
+        deadline: Deadline | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -83,7 +87,8 @@ class Connector:
         self._lambda_client_factory = lambda_client_factory
         self._events_client_factory = events_client_factory
         self._policy = RetryPolicy(config.source_max_retries, config.source_backoff_seconds)
-        self._session = session or make_session(self._policy, config.source_connections)
+        self._deadline = deadline or Deadline.unbounded()
+        self._session = session or make_session(self._policy, config.source_connections, self._deadline)
         self._sleep = sleep
         self._clock = clock
 
@@ -101,17 +106,21 @@ class Connector:
             occurrence_id=request.occurrence_id,
             task_name=request.task_name,
         )
-        self._check_sources(plan)
-        return plan
+        return self._check_sources(plan)
 
-    def _check_sources(self, plan: Plan) -> None:
-        """Only allow-listed URLs are ever fetched: checked on acceptance and again in the asynchronous run."""
+    def _check_sources(self, plan: Plan) -> Plan:
+        """Only allow-listed URLs are ever fetched: checked on acceptance and again in the asynchronous run.
+
+        The plan carries the URLs as the HTTP client will send them (the reading that was checked).
+        """
         allowlist = self._config.source_host_allowlist
-        check_source_url(plan.data_url, allowlist, "presignedUrls.dataFile")
+        data_url = check_source_url(plan.data_url, allowlist, "presignedUrls.dataFile")
+        metadata_url = None
         if plan.include_header:
             if not plan.metadata_url:
                 raise BadRequest("presignedUrls.metadataFile is required when the header row is on")
-            check_source_url(plan.metadata_url, allowlist, "presignedUrls.metadataFile")
+            metadata_url = check_source_url(plan.metadata_url, allowlist, "presignedUrls.metadataFile")
+        return dataclasses.replace(plan, data_url=data_url, metadata_url=metadata_url)
 
     def accept(self, request: BulkRequest, context: LambdaContext, request_id: str) -> Outcome:
         plan = self.plan(request)
@@ -126,7 +135,7 @@ class Connector:
             )
             log.info("handed off to an asynchronous run", extra={"key": plan.key})
             return Outcome(bucket=self._config.bucket, key=plan.key, accepted=True)
-        return self.deliver(plan, Deadline.for_context(context), request_id)
+        return self.deliver(plan, request_id)
 
     def _goes_async(self, plan: Plan) -> bool:
         mode = self._config.delivery_mode
@@ -152,14 +161,25 @@ class Connector:
         validate_key(plan.key)
         if not plan.key.startswith(self._config.key_prefix):
             raise BadRequest("hand-off key is outside s3_key_prefix")
-        self._check_sources(plan)
-        return self.previous_delivery(plan) or self.deliver(plan, Deadline.for_context(context), context.aws_request_id)
+        plan = self._check_sources(plan)
+        return self.previous_delivery(plan) or self.deliver(plan, context.aws_request_id)
 
     # -- delivering --------------------------------------------------------------------------
 
     def previous_delivery(self, plan: Plan) -> Outcome | None:
         """A re-delivery of what the key already holds, or None; Conflict where it may not be replaced."""
         existing = self._sink.existing(plan.key)
+        if existing is None:
+            return None
+        duplicate = self._duplicate(plan, existing)
+        if duplicate is not None:
+            return duplicate
+        if not self._config.overwrite:
+            raise Conflict(f"s3://{self._config.bucket}/{plan.key} already exists and overwrite is false")
+        return None
+
+    def _duplicate(self, plan: Plan, existing: ExistingObject | None) -> Outcome | None:
+        """The answer when the key already holds this occurrence, or None."""
         if existing is None:
             return None
         if plan.occurrence_id and existing.occurrence_id == plan.occurrence_id:
@@ -172,11 +192,9 @@ class Connector:
                 duplicate=True,
                 s3_url=self._presigned(plan.key),
             )
-        if not self._config.overwrite:
-            raise Conflict(f"s3://{self._config.bucket}/{plan.key} already exists and overwrite is false")
         return None
 
-    def deliver(self, plan: Plan, deadline: Deadline, request_id: str) -> Outcome:
+    def deliver(self, plan: Plan, request_id: str) -> Outcome:
         started = time.monotonic()
         gzip = plan.key.endswith(".gz")
         log.info(
@@ -193,19 +211,19 @@ class Connector:
             "data file",
             self._policy,
             sleep=self._sleep,
-            check_deadline=deadline.check,
+            deadline=self._deadline,
             connections=self._config.source_connections,
             # Half a part: ranges stay aligned with the parts and hold half as much memory while they wait.
             range_size=self._config.part_size_mib * MIB // 2,
         )
         source.open()
         records = RecordCounter()
-        chunks = records.counted(source.chunks())
+        chunks = records.counted(source.content())
         if columns is not None:
             chunks = with_header(columns, chunks)
         if gzip:
             chunks = gzip_chunks(chunks, self._config.gzip_level)
-        stream = ChunkStream(chunks, deadline)
+        stream = ChunkStream(chunks, self._deadline)
         part_size = part_size_for(source.size, self._config.part_size_mib * MIB)
         try:
             self._sink.upload(
@@ -215,6 +233,12 @@ class Connector:
                 config=transfer_config(part_size, self._config.max_concurrency),
                 create_only=not self._config.overwrite,
             )
+        except Conflict:
+            # The conditional write lost a race: a re-delivery of this occurrence is no conflict.
+            won_by_this_occurrence = self._duplicate(plan, self._sink.existing(plan.key))
+            if won_by_this_occurrence is not None:
+                return won_by_this_occurrence
+            raise
         finally:
             chunks.close()  # on failure: close the download and stop the compression threads now
         seconds = time.monotonic() - started
@@ -224,6 +248,8 @@ class Connector:
                 "key": plan.key,
                 "rows": records.total,
                 "data_bytes": source.bytes_read,
+                "size_verified": source.size_verified,
+                "content_encoding": source.content_encoding or None,
                 "object_bytes": stream.bytes_out,
                 "columns": len(columns) if columns is not None else 0,
                 "resumes": source.resumes,
@@ -267,7 +293,7 @@ class Connector:
 
     def _source(self, url: str, label: str) -> SourceFile:
         """A file read on one connection: the metadata, and the size probe."""
-        return SourceFile(self._session, url, label, self._policy, sleep=self._sleep)
+        return SourceFile(self._session, url, label, self._policy, sleep=self._sleep, deadline=self._deadline)
 
     @staticmethod
     def _object_metadata(plan: Plan) -> dict[str, str]:

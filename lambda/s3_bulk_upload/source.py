@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -20,6 +21,7 @@ from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -27,6 +29,8 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from . import wire_encoding
+from .deadline import Deadline
 from .errors import UpstreamError
 from .units import MIB
 
@@ -36,6 +40,7 @@ READ_SIZE = MIB
 BACKOFF_MAX_SECONDS = 10.0
 _RETRY_STATUSES = (429, 500, 502, 503, 504)
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+_UNSATISFIED_RANGE = re.compile(r"bytes \*/(\d+)")
 # Failures of an open body: the connection dropped, timed out or ended early.
 _STREAM_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
 
@@ -51,9 +56,39 @@ class RetryPolicy:
         return min(self.backoff_seconds * 2.0 ** (attempt - 1), BACKOFF_MAX_SECONDS)
 
 
-def make_session(policy: RetryPolicy, connections: int = 1) -> requests.Session:
-    """A session whose adapter retries connection errors and 429/5xx answers with backoff."""
-    retry = Retry(
+class _RetryPastDeadline(Exception):
+    """A retry's pause (backoff or the server's Retry-After) would end after the deadline."""
+
+    def __init__(self, seconds: float, status: int | None) -> None:
+        super().__init__(seconds, status)
+        self.seconds = seconds
+        self.status = status
+
+
+class DeadlineRetry(Retry):
+    """urllib3's retries, whose every pause, a server's ``Retry-After`` included, ends before the deadline."""
+
+    def __init__(self, *args: Any, deadline: Deadline | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline or Deadline.unbounded()
+
+    def new(self, **kw: Any) -> DeadlineRetry:
+        kw.setdefault("deadline", self.deadline)
+        return super().new(**kw)
+
+    def sleep(self, response: urllib3.BaseHTTPResponse | None = None) -> None:
+        after = self.get_retry_after(response) if response is not None and self.respect_retry_after_header else None
+        seconds = after if after is not None else self.get_backoff_time()
+        self.deadline.check()  # a timeout cut short by the deadline ends here
+        if seconds >= self.deadline.seconds_left():
+            raise _RetryPastDeadline(seconds, response.status if response is not None else None)
+        if seconds > 0:
+            time.sleep(seconds)
+
+
+def make_session(policy: RetryPolicy, connections: int = 1, deadline: Deadline | None = None) -> requests.Session:
+    """A session whose adapter retries connection errors and 429/5xx answers with backoff, within the deadline."""
+    retry = DeadlineRetry(
         total=policy.max_retries,
         connect=policy.max_retries,
         read=policy.max_retries,
@@ -64,6 +99,7 @@ def make_session(policy: RetryPolicy, connections: int = 1) -> requests.Session:
         allowed_methods=frozenset({"GET"}),
         raise_on_status=False,
         respect_retry_after_header=True,
+        deadline=deadline,
     )
     session = requests.Session()
     # No proxies or .netrc from the environment: the URL alone decides where the bytes come from.
@@ -79,11 +115,33 @@ class _ShortRead(Exception):
     """The body ended before Content-Length bytes arrived."""
 
 
+class _EmptyFile(Exception):
+    """A ranged GET answered 416 with ``Content-Range: bytes */0``: S3's answer for a 0-byte object."""
+
+
+def failure_words(exc: BaseException) -> str:
+    """What failed, in words a CI360 admin understands (never the client library's class names)."""
+    if isinstance(exc, _ShortRead | urllib3.exceptions.IncompleteRead):
+        return "the connection closed before the whole body arrived"
+    if isinstance(exc, requests.exceptions.SSLError | urllib3.exceptions.SSLError):
+        return "the TLS connection failed (certificate or protocol)"
+    if isinstance(exc, requests.exceptions.ConnectTimeout | urllib3.exceptions.ConnectTimeoutError):
+        return "the connection timed out"
+    if isinstance(exc, requests.exceptions.ReadTimeout | urllib3.exceptions.ReadTimeoutError | socket.timeout):
+        return "the server stopped sending data (read timed out)"
+    if isinstance(exc, requests.exceptions.ConnectionError | urllib3.exceptions.NewConnectionError):
+        return "could not connect, or the connection was dropped"
+    return "the connection failed"
+
+
 class SourceFile:
     """One staging file behind a pre-signed URL, read as a stream of chunks that survives drops.
 
     ``chunks()`` retries and resumes with ``Range`` from the byte reached, asks for the same file
-    (``If-Match`` on the first ETag, same size), and fails rather than deliver a short or spliced body.
+    (``If-Match`` on the first ETag), checks that every response carries the first one's ETag and
+    size, and fails rather than deliver a short or spliced body. Without an ETag on the first
+    response it neither resumes nor reads ranges: nothing could tell two versions apart. Every
+    wait is bounded by ``deadline``.
     """
 
     def __init__(
@@ -94,7 +152,7 @@ class SourceFile:
         policy: RetryPolicy,
         *,
         sleep: Callable[[float], None] = time.sleep,
-        check_deadline: Callable[[], None] | None = None,
+        deadline: Deadline | None = None,
         connections: int = 1,
         range_size: int = 8 * MIB,
     ) -> None:
@@ -104,17 +162,29 @@ class SourceFile:
         self._host = urlsplit(url).hostname or "?"
         self._policy = policy
         self._sleep = sleep
-        self._check_deadline = check_deadline or (lambda: None)
+        self._deadline = deadline or Deadline.unbounded()
         self.bytes_read = 0
         self.size: int | None = None
         self.resumes = 0
+        self.content_encoding = ""
+        self._opened = False
         self._response: requests.Response | None = None
-        self._etag: str | None = None
+        self._first: tuple[str | None, int | None] | None = None  # the first response's ETag and size
         self._connections = connections
         self._range_size = range_size
         self._lock = threading.Lock()
 
+    @property
+    def _etag(self) -> str | None:
+        return self._first[0] if self._first else None
+
+    @property
+    def size_verified(self) -> bool:
+        """The bytes read are known to be the whole file (a size was announced and matched)."""
+        return self.size is not None and self.bytes_read == self.size
+
     def _get(self, start: int, range_header: str | None = None) -> requests.Response:
+        self._deadline.check()
         headers = {}
         if range_header or start:
             headers["Range"] = range_header or f"bytes={start}-"
@@ -126,17 +196,33 @@ class SourceFile:
                 self._url,
                 headers=headers,
                 stream=True,
-                timeout=(self._policy.connect_timeout, self._policy.read_timeout),
+                timeout=(
+                    self._deadline.bound(self._policy.connect_timeout),
+                    self._deadline.bound(self._policy.read_timeout),
+                ),
                 allow_redirects=False,
             )
-        except requests.RequestException as exc:
+        except _RetryPastDeadline as waited:
+            status = f"answered HTTP {waited.status} and " if waited.status else "failed and "
             raise UpstreamError(
-                f"{self._label}: could not fetch from {self._host} ({type(exc).__name__}) "
-                f"after {self._policy.max_retries} retries"
+                f"{self._label}: {self._host} {status}the next try would start after the time this "
+                f"invocation has left ({waited.seconds:.0f} s wait)"
+            ) from None
+        except requests.RequestException as exc:
+            self._deadline.check()  # a timeout cut short by the deadline is the deadline's
+            raise UpstreamError(
+                f"{self._label}: could not fetch from {self._host}: {failure_words(exc)} "
+                f"(after {self._policy.max_retries} retries)"
             ) from None
         if response.status_code in (200, 206):
             return response
         response.close()
+        if response.status_code == 416 and start == 0:
+            # A range from byte 0 is unsatisfiable only for an empty file (RFC 9110 §14.1.1): S3 says
+            # "Content-Range: bytes */0"; some servers (moto) send no Content-Range.
+            total = _UNSATISFIED_RANGE.fullmatch(response.headers.get("Content-Range", "bytes */0").strip())
+            if total and total.group(1) == "0":
+                raise _EmptyFile()
         raise UpstreamError(self._status_message(response.status_code))
 
     def _status_message(self, status: int) -> str:
@@ -167,15 +253,21 @@ class SourceFile:
         return int(length) if length and length.isdigit() else None
 
     def probe_size(self) -> int | None:
-        """Size from a one-byte ranged GET (a URL signed for GET rejects HEAD)."""
-        response = self._get(0, range_header="bytes=0-0")
+        """Size from a one-byte ranged GET (a URL signed for GET rejects HEAD); 0 for S3's 416 on an empty file."""
+        try:
+            response = self._get(0, range_header="bytes=0-0")
+        except _EmptyFile:
+            return 0
         try:
             return self._total_length(response)
         finally:
             response.close()
 
     def _open_at(self, position: int, end: int | None = None) -> requests.Response:
-        """A response from ``position`` (to ``end``, when given) of the same file; 200 if Range was ignored."""
+        """A response from ``position`` (to ``end``, when given) of the same file; 200 if Range was ignored.
+
+        The first response fixes the file's ETag and size; every later one must carry the same.
+        """
         response = self._get(position, f"bytes={position}-{end}" if end is not None else None)
         if response.status_code == 206:
             match = self._content_range(response)
@@ -184,19 +276,39 @@ class SourceFile:
             if not match or int(match.group(1)) != position or (last is not None and int(match.group(2)) != last):
                 response.close()
                 raise UpstreamError(f"{self._label}: {self._host} answered a range that was not asked for")
-        if position == 0:
-            self.size = self._total_length(response)
-            self._etag = response.headers.get("ETag")
-        elif self.size is not None and self._total_length(response) not in (None, self.size):
+        etag, total = response.headers.get("ETag"), self._total_length(response)
+        if self._first is None:
+            self._first = (etag, total)
+            self.size = total
+            self.content_encoding = wire_encoding.normalise(response.headers.get("Content-Encoding"))
+            return response
+        if etag != self._etag or (total is not None and self.size is not None and total != self.size):
             response.close()
-            raise UpstreamError(f"{self._label}: the file on {self._host} changed size during the transfer")
+            raise UpstreamError(
+                f"{self._label}: the file on {self._host} changed during the transfer (its ETag or size differs)"
+            )
+        if self.size is None:
+            self.size = total
         return response
 
+    def _bound_reads(self, response: requests.Response) -> None:
+        """The next socket read waits no longer than the read timeout, nor past the deadline."""
+        connection = getattr(response.raw, "connection", None)
+        sock = getattr(connection, "sock", None)
+        if sock is not None:
+            sock.settimeout(self._deadline.bound(self._policy.read_timeout))
+
     def _body(self, response: requests.Response, position: int) -> Iterator[bytes]:
-        """The body from ``position`` on; bytes before it are dropped when Range was ignored."""
+        """The body from ``position`` on; bytes before it are dropped when Range was ignored.
+
+        ``read1`` returns what one socket read brings: a source that drips a byte at a time
+        cannot hold a read open past the deadline, which is checked between reads.
+        """
         skip = position if response.status_code == 200 else 0
         while True:
-            chunk = response.raw.read(READ_SIZE, decode_content=False)
+            self._deadline.check()
+            self._bound_reads(response)
+            chunk = response.raw.read1(READ_SIZE, decode_content=False)
             if not chunk:
                 return
             if skip:
@@ -211,21 +323,32 @@ class SourceFile:
         """Start the download, so a 403 or 404 fails before anything is written and ``size`` is known.
 
         With several connections the first request asks for the first range only: a 206 answer
-        says the server honours Range (and gives the size), a 200 that it does not.
+        says the server honours Range (and gives the size), a 200 that it does not. An empty file
+        answers a ranged GET with 416 (S3 does): size 0, nothing to read.
         """
-        if self._response is None:
-            first = self._range_size - 1 if self._connections > 1 else None
+        if self._opened:
+            return
+        self._opened = True
+        first = self._range_size - 1 if self._connections > 1 else None
+        try:
             self._response = self._open_at(0, first)
+        except _EmptyFile:
+            self.size, self._first = 0, (None, 0)
+        wire_encoding.check_supported(self.content_encoding, self._label)
 
     def chunks(self) -> Generator[bytes, None, None]:
-        """Yield the whole file; raise UpstreamError when it cannot be read completely."""
+        """Yield the whole file as it travels (still content-encoded); raise UpstreamError when it
+        cannot be read completely."""
         self.open()
         response, self._response = self._response, None
-        assert response is not None
+        if response is None:  # an empty file
+            return
         if response.status_code == 206:
             match = self._content_range(response)
             last = int(match.group(2)) if match else -1
-            if self.size is None:  # a range of a file of unknown size: read it whole, on one stream
+            if self.size is None or self._etag is None:
+                # A file of unknown size, or without an ETag to hold ranges to one version: read it
+                # whole, on one stream.
                 response.close()
                 response = self._open_at(0)
             elif last < self.size - 1:
@@ -235,8 +358,13 @@ class SourceFile:
             log.info("the source ignores Range: one stream", extra={"file": self._label})
         yield from self._stream(response)
 
+    def content(self) -> Generator[bytes, None, None]:
+        """The file's bytes as it means them: ``chunks()`` with any Content-Encoding undone."""
+        self.open()
+        yield from wire_encoding.decoded(self.chunks(), self.content_encoding, self._label)
+
     def _stream(self, response: requests.Response) -> Generator[bytes, None, None]:
-        """The file on one connection, resumed with Range from the byte reached.
+        """The file on one connection, resumed with Range from the byte reached (only with an ETag).
 
         The retry budget (``_before_resume``) lets a long export over a flaky link still land.
         """
@@ -253,9 +381,14 @@ class SourceFile:
                     raise _ShortRead()
                 return
             except (_ShortRead, *_STREAM_ERRORS) as exc:
-                error = type(exc).__name__
+                error = failure_words(exc)
             finally:
                 response.close()
+            if self._etag is None:
+                raise UpstreamError(
+                    f"{self._label}: the transfer from {self._host} broke at byte {self.bytes_read} ({error}); "
+                    "the server gives no ETag, so it cannot be resumed without risking two versions joined"
+                )
             failures_in_a_row = self._before_resume(
                 failures_in_a_row, self.bytes_read - resumed_at, self.bytes_read, error
             )
@@ -265,7 +398,7 @@ class SourceFile:
         """Count an interruption against the budget (raise when spent), log it, wait; the new count.
 
         The budget counts interruptions in a row: a resume that moved at least a read's worth of
-        bytes forward earns it back. The deadline is checked before and after the wait.
+        bytes forward earns it back. The wait ends before the deadline, or is not started.
         """
         failures_in_a_row = 1 if progress >= READ_SIZE else failures_in_a_row + 1
         if failures_in_a_row > self._policy.max_retries:
@@ -281,9 +414,13 @@ class SourceFile:
             "source interrupted; resuming",
             extra={"file": self._label, "at_byte": at_byte, "attempt": attempt, "error": error, **extra},
         )
-        self._check_deadline()
-        self._sleep(self._policy.backoff(failures_in_a_row))
-        self._check_deadline()
+        wait = self._policy.backoff(failures_in_a_row)
+        self._deadline.check()
+        if wait >= self._deadline.seconds_left():
+            self._deadline.check()  # raises once the deadline is spent; otherwise wait what is left
+            wait = max(0.0, self._deadline.seconds_left())
+        self._sleep(wait)
+        self._deadline.check()
         return failures_in_a_row
 
     # -- several connections -------------------------------------------------------------------
@@ -339,7 +476,7 @@ class SourceFile:
             try:
                 return future.result(timeout=1.0)
             except FutureTimeout:
-                self._check_deadline()
+                self._deadline.check()
 
     def _fetch_range(
         self, start: int, end: int, response: requests.Response | None, stop: threading.Event
@@ -354,8 +491,6 @@ class SourceFile:
             resumed_at = have
             try:
                 if response is None:
-                    if not pieces:  # a range's first request (a resume was checked after its wait)
-                        self._check_deadline()
                     response = self._open_at(position, end)
                 for chunk in self._body(response, position):
                     if stop.is_set():
@@ -367,7 +502,7 @@ class SourceFile:
                         return pieces
                 raise _ShortRead()
             except (_ShortRead, *_STREAM_ERRORS) as exc:
-                error = type(exc).__name__
+                error = failure_words(exc)
             finally:
                 if response is not None:
                     response.close()
@@ -379,8 +514,10 @@ class SourceFile:
     def read_all(self, limit: int) -> bytes:
         """A small file (the metadata) whole, refusing anything larger than ``limit``."""
         parts: list[bytes] = []
-        for chunk in self.chunks():
+        size = 0
+        for chunk in self.content():
             parts.append(chunk)
-            if self.bytes_read > limit:
+            size += len(chunk)
+            if size > limit:
                 raise UpstreamError(f"{self._label} is larger than {limit} bytes")
         return b"".join(parts)

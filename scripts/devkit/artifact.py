@@ -112,20 +112,48 @@ def invoke(
     runtime: Runtime, path: list[Path], event: Any, env: dict[str, str], remaining_ms: int = 900_000
 ) -> Invocation:
     """One invocation in a fresh interpreter whose import path is ``path`` and the standard library only."""
-    result = subprocess.run(
-        [runtime.python, "-S", "-P", str(BOOTSTRAP)],
-        input=json.dumps({"event": event, "remaining_ms": remaining_ms}),
-        env=isolated_env(path, env),
-        cwd=path[0],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"the artifact's interpreter failed ({result.returncode}):\n{result.stderr[-4000:]}")
-    *logged, last = result.stdout.strip().splitlines()  # the function logs to stdout too (Powertools)
-    return Invocation(json.loads(last), "\n".join(logged) + "\n" + result.stderr)
+    command = [runtime.python, "-S", "-P", str(BOOTSTRAP)]
+    return invoke_together(command, [event], isolated_env(path, env), cwd=path[0], remaining_ms=remaining_ms)[0]
+
+
+def invoke_together(
+    command: list[str], events: list[Any], env: dict[str, str], *, cwd: Path | None = None, remaining_ms: int = 900_000
+) -> list[Invocation]:
+    """Each event in an interpreter of its own (``command`` runs the bootstrap), all released at once.
+
+    Every process imports the function first and says so; only when all are ready do the events
+    go in, so the invocations really overlap (racing re-deliveries).
+    """
+    processes = [
+        subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, text=True
+        )
+        for _ in events
+    ]
+    try:
+        for process in processes:
+            assert process.stderr is not None
+            ready = process.stderr.readline()
+            if ready.strip() != "ready":
+                raise RuntimeError(f"the function's interpreter did not start:\n{ready}{process.stderr.read()[-4000:]}")
+        for process, event in zip(processes, events, strict=True):
+            assert process.stdin is not None
+            process.stdin.write(json.dumps({"event": event, "remaining_ms": remaining_ms}))
+            process.stdin.close()
+        invocations = []
+        for process in processes:
+            assert process.stdout is not None and process.stderr is not None
+            stdout, stderr = process.stdout.read(), process.stderr.read()
+            if process.wait(timeout=300) != 0:
+                raise RuntimeError(f"the function's interpreter failed ({process.returncode}):\n{stderr[-4000:]}")
+            *logged, last = stdout.strip().splitlines()  # the function logs to stdout too (Powertools)
+            invocations.append(Invocation(json.loads(last), "\n".join(logged) + "\n" + stderr))
+        return invocations
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def import_seconds(runtime: Runtime, path: list[Path], rounds: int = 5) -> list[float]:

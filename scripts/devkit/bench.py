@@ -20,12 +20,12 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from s3_bulk_upload.units import MIB
 
 from .events import bulk_request, proxy_event
 from .lambda_context import LocalContext
-from .loopback import LOOPBACK
 from .moto import aws_environment, create_bucket, moto_server
 from .staging import staged_url, staging_process
 
@@ -66,7 +66,8 @@ def peak_rss_mib() -> float:
 def run_handler(data_url: str, meta_url: str, bucket: str, key: str) -> int:
     from s3_bulk_upload.handler import lambda_handler
 
-    os.environ.update({"s3_bucket_name": bucket, "source_host_allowlist": LOOPBACK, "delivery_mode": "sync"})
+    staging_host = urlsplit(data_url).netloc  # the staging server's host:port, and nothing else
+    os.environ.update({"s3_bucket_name": bucket, "source_host_allowlist": staging_host, "delivery_mode": "sync"})
     body = bulk_request(data_url, meta_url, key)
     response = lambda_handler(proxy_event(body), LocalContext())
     answer = json.loads(response["body"])

@@ -79,7 +79,7 @@ def local_stack_up(rows: int, api_port: int = 0) -> Iterator[Stack]:
                 **aws_environment(endpoint),
                 "s3_bucket_name": BUCKET,
                 "s3_key_prefix": PREFIX,
-                "source_host_allowlist": LOOPBACK,
+                "source_host_allowlist": f"{LOOPBACK}:{staging.port}",
                 "delivery_mode": "auto",
             }
         )

@@ -1,8 +1,11 @@
 """A local stand-in for CI360's staging bucket: files behind "pre-signed" URLs, failing on demand.
 
-Like a pre-signed S3 GET: ``Range`` honoured (206 + Content-Range), ``If-Match`` on the ETag
-(412 when the file changed), HEAD refused (a URL signed for GET rejects it). Files are held in
-memory (``put``) or mapped from disk (``put_file``, for large exports). Binds to 127.0.0.1.
+Answers as a pre-signed S3 GET does: ``Range`` honoured (206 + ``Content-Range``), an
+unsatisfiable range (any range of an empty file) is ``416`` with ``Content-Range: bytes */<size>``,
+``ETag`` and ``Accept-Ranges: bytes`` on every 200/206, ``If-Match`` on the ETag (412 when the file
+changed), HEAD refused (a URL signed for GET rejects it), ``Content-Encoding`` sent as stored.
+Files are held in memory (``put``) or mapped from disk (``put_file``, for large exports). Binds
+to 127.0.0.1.
 
 ``python -m devkit.staging serve-files FOLDER --port N`` serves the files of a folder (as they
 are at each request) in a process of its own (the benchmark).
@@ -23,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from .loopback import LOOPBACK, LoopbackServer, free_port, wait_for
 
@@ -48,6 +51,13 @@ class Behaviour:
     stall_seconds: float = 0.0  # go silent this long (before the headers, or after stall_after bytes)...
     stall_after: int | None = None  # ...None: before the headers
     stall_times: int = 0  # ...on this many responses
+    retry_after: int | None = None  # with ``status``: a Retry-After header (seconds)
+    drip_after: int | None = None  # after this many body bytes, one byte every ``drip_seconds``
+    drip_seconds: float = 2.0
+    ignore_if_match: bool = False  # a server that serves whatever it holds now
+    content_encoding: str | None = None  # sent as the object's stored Content-Encoding
+    send_etag: bool = True
+    send_length: bool = True  # False: no Content-Length, the body ends when the connection closes
 
 
 @dataclass
@@ -64,8 +74,10 @@ class Served:
 
 
 def staged_url(base: str, path: str) -> str:
-    """The pre-signed-looking URL of ``path`` on the server at ``base``."""
-    return f"{base}/{path.lstrip('/')}?{SIGNATURE_QUERY}"
+    """The pre-signed-looking URL of ``path`` on the server at ``base`` (percent-encoded as S3 signs it;
+    an apostrophe stays as it is, as in a key named ``it's.csv``)."""
+    encoded = quote(path.lstrip("/"), safe="/'")
+    return f"{base}/{encoded}?{SIGNATURE_QUERY}"
 
 
 def _mapped(file: Path) -> Served:
@@ -126,7 +138,7 @@ class StagingServer(LoopbackServer):
         return [r for r in self.requests if r["path"] == path]
 
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
-        path = urlsplit(h.path).path
+        path = unquote(urlsplit(h.path).path)
         range_header = h.headers.get("Range", "")
         with self._lock:
             self.requests.append(
@@ -145,19 +157,29 @@ class StagingServer(LoopbackServer):
         if served is None or failing_status:
             error = b"<Error><Code>AccessDenied</Code></Error>"
             h.send_response(404 if served is None else int(b.status or 403))
+            if b.retry_after is not None and served is not None:
+                h.send_header("Retry-After", str(b.retry_after))
             h.send_header("Content-Length", str(len(error)))
             h.end_headers()
             h.wfile.write(error)
             return
         content, start, etag = served.content, 0, served.etag
         body: memoryview
-        if h.headers.get("If-Match") not in (None, etag):
+        if h.headers.get("If-Match") not in (None, etag) and not b.ignore_if_match:
             h.send_response(412)
             h.send_header("Content-Length", "0")
             h.end_headers()
             return
         match = _RANGE.fullmatch(range_header)
-        if match and b.honour_range and len(content):
+        if match and b.honour_range and int(match.group(1)) >= len(content):
+            error = b"<Error><Code>InvalidRange</Code></Error>"  # S3: unsatisfiable, e.g. any range of an empty file
+            h.send_response(416)
+            h.send_header("Content-Range", f"bytes */{len(content)}")
+            h.send_header("Content-Length", str(len(error)))
+            h.end_headers()
+            h.wfile.write(error)
+            return
+        if match and b.honour_range:
             start = int(match.group(1))
             end = min(int(match.group(2)) if match.group(2) else len(content) - 1, len(content) - 1)
             h.send_response(206)
@@ -166,9 +188,16 @@ class StagingServer(LoopbackServer):
         else:
             h.send_response(200)
             body = memoryview(content)
-        h.send_header("Content-Length", str(len(body)))
+        if b.send_length:
+            h.send_header("Content-Length", str(len(body)))
+        else:
+            h.close_connection = True
         h.send_header("Content-Type", "application/octet-stream")
-        h.send_header("ETag", etag)
+        h.send_header("Accept-Ranges", "bytes")
+        if b.content_encoding:
+            h.send_header("Content-Encoding", b.content_encoding)
+        if b.send_etag:
+            h.send_header("ETag", etag)
         h.end_headers()
         limit = length = len(body)
         with self._lock:  # decided and counted at once: concurrent ranges must not share a drop
@@ -182,6 +211,9 @@ class StagingServer(LoopbackServer):
         step = _SMALL_WRITE if (b.delay_per_chunk or stalling or dropping or self.rate_limit) else _LARGE_WRITE
         started = time.monotonic()
         try:
+            if b.drip_after is not None and b.drip_after - start < limit:
+                self._drip(h, body, max(0, b.drip_after - start), limit, b.drip_seconds)
+                return
             for offset in range(0, limit, step):
                 if self.rate_limit:  # hold this connection to its rate
                     ahead = offset / self.rate_limit - (time.monotonic() - started)
@@ -202,6 +234,21 @@ class StagingServer(LoopbackServer):
             h.close_connection = True
             h.wfile.flush()
             h.connection.shutdown(2)
+
+    @staticmethod
+    def _drip(h: BaseHTTPRequestHandler, body: memoryview, at: int, limit: int, seconds: float) -> None:
+        """Send ``at`` bytes at once, then one byte every ``seconds``: a source slower than any read timeout
+        notices. Stops after a minute, or when the client goes away."""
+        h.wfile.write(body[:at])
+        h.wfile.flush()
+        stop = time.monotonic() + 60
+        for offset in range(at, limit):
+            if time.monotonic() > stop:
+                break
+            time.sleep(seconds)
+            h.wfile.write(body[offset : offset + 1])
+            h.wfile.flush()
+        h.close_connection = True
 
 
 @contextlib.contextmanager

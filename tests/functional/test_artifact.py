@@ -42,14 +42,14 @@ def sdk(request, runtime):
     return artifact.runtime_sdk(request.param, runtime)
 
 
-def invoke(runtime, path, document, bucket, moto_endpoint, **env):
+def invoke(runtime, path, document, bucket, moto_endpoint, allowlist, **env):
     settings = {
         "AWS_ENDPOINT_URL": moto_endpoint,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "eu-west-1",
         "s3_bucket_name": bucket,
-        "source_host_allowlist": "127.0.0.1",
+        "source_host_allowlist": allowlist,
         "source_backoff_seconds": "0",
         "source_max_retries": "1",
         **env,
@@ -60,9 +60,10 @@ def invoke(runtime, path, document, bucket, moto_endpoint, **env):
 
 
 @pytest.fixture
-def deliver(runtime, task, sdk, bucket, moto_endpoint):
+def deliver(runtime, task, sdk, bucket, moto_endpoint, staging):
     """Deliver through the unpacked zip with the runtime SDK behind it: (status code, answer body)."""
-    return lambda document, **env: invoke(runtime, [task, sdk], document, bucket, moto_endpoint, **env)
+    allowlist = f"127.0.0.1:{staging.port}"
+    return lambda document, **env: invoke(runtime, [task, sdk], document, bucket, moto_endpoint, allowlist, **env)
 
 
 def object_bytes(s3, bucket, key):
@@ -130,5 +131,5 @@ def test_without_the_bundled_sdk_an_old_runtime_fails_every_delivery(
     assert not (unbundled / "botocore").exists()
     old_sdk = artifact.runtime_sdk(artifact.OLD_RUNTIME_SDK, runtime)
     request = bulk_request(staging.put("/d.csv", DATA), staging.put("/m.csv", HEADER))
-    status, body = invoke(runtime, [unbundled, old_sdk], request, bucket, moto_endpoint)
+    status, body = invoke(runtime, [unbundled, old_sdk], request, bucket, moto_endpoint, f"127.0.0.1:{staging.port}")
     assert (status, body["status"]) == (500, "Error"), body

@@ -172,7 +172,7 @@ def test_asynchronous_run_stops_before_its_timeout_and_leaves_nothing(s3, bucket
 
 
 def test_deadline_reserve_is_a_share_of_the_time_left_capped():
-    from s3_bulk_upload.pipeline import Deadline
+    from s3_bulk_upload.deadline import Deadline
 
     assert Deadline.for_context(LocalContext(timeout_seconds=900, clock=lambda: 0.0))._reserve_ms == 90_000
     assert Deadline.for_context(LocalContext(timeout_seconds=30, clock=lambda: 0.0))._reserve_ms == 6_000

@@ -66,8 +66,9 @@ def all_versions(s3, bucket):
     return listing.get("Versions", []) + listing.get("DeleteMarkers", [])
 
 
-def test_smoke_passes_against_the_local_stack_and_leaves_nothing(api, s3, bucket, monkeypatch):
+def test_smoke_passes_against_the_local_stack_and_leaves_nothing(api, s3, bucket, monkeypatch, moto_endpoint):
     monkeypatch.setenv("s3_key_prefix", "ci360/")
+    monkeypatch.setenv("source_host_allowlist", moto_endpoint.removeprefix("http://"))  # the sample is staged in S3
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     report = run_smoke(s3, bucket, "ci360/", api.url, api.api_key)
     assert report.ok, report.steps

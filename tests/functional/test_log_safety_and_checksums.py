@@ -54,6 +54,24 @@ def test_logs_hold_no_signature_no_api_key_no_file_content(
     assert "seconds" in finished[0] and "object_bytes" in finished[0]
 
 
+@pytest.mark.parametrize(
+    "path", ["/it's.csv", "/my file.csv", "/naïve/ünïcode €.csv", "/a%2Fb%27c.csv", "/'quoted' \"x\".csv"]
+)
+def test_a_retried_url_leaves_no_signature_whatever_its_path_holds(
+    s3, bucket, staging, json_logs, capsys, caplog, monkeypatch, path
+):
+    """urllib3 names the URL it retries in its warning: its logger is silenced, and the scrubber does not
+    depend on what the path holds."""
+    monkeypatch.setenv("delivery_mode", "sync")
+    url = staging.put(path, DATA, Behaviour(status=503, status_times=1))
+    response = lambda_handler(proxy_event(bulk_request(url, staging.put("/m.csv", HEADER))), LocalContext())
+    assert response["statusCode"] == 200, response["body"]
+    assert len(staging.gets(path)) >= 2  # it was retried
+    text = json_logs.text + capsys.readouterr().out + caplog.text
+    assert_clean(text)
+    assert "urllib3" not in text
+
+
 def test_unexpected_exception_text_is_scrubbed(s3, bucket, staging, json_logs):
     url = staging.put("/d.csv", DATA)
 

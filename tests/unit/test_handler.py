@@ -107,3 +107,31 @@ def test_no_input_crashes_the_handler_and_every_rejection_is_a_400(monkeypatch, 
     assert response["statusCode"] == 400
     answer = json.loads(response["body"])
     assert answer["status"] == "BadRequest" and answer["message"]
+
+
+any_text = st.text(alphabet=st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF), max_size=40)
+proxy_fields = ("body", "isBase64Encoded", "headers", "multiValueHeaders", "requestContext", "httpMethod", "path")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    replaced=st.dictionaries(st.sampled_from(proxy_fields), st.one_of(json_values, any_text), max_size=4),
+    filename=st.one_of(any_text, st.just("a\ud800.csv"), st.just("invoice\u202etxt.exe")),
+    task_name=st.one_of(st.none(), any_text),
+)
+def test_any_proxy_event_is_answered_and_client_input_is_never_a_500(monkeypatch, replaced, filename, task_name):
+    """Random types and strings in every field of the proxy event, surrogates and controls included."""
+    monkeypatch.setenv("s3_bucket_name", "never-reached")
+    monkeypatch.setenv("source_host_allowlist", "allowed.invalid")
+    document = bulk_request(URL, URL, filename, taskName=task_name)
+    event = {**proxy_event(document), **replaced}
+    response = lambda_handler(event, LocalContext())
+    assert response["statusCode"] == 400, response["body"]
+    json.loads(response["body"])
+
+
+def test_a_lone_surrogate_in_s3_filename_is_a_400():
+    body = '{"presignedUrls": {"dataFile": "' + URL + '"}, "sendParameters": {"s3_filename": "a\\ud800.csv"}}'
+    response = lambda_handler(proxy_event(body, raw=True), LocalContext())
+    assert response["statusCode"] == 400
+    assert "surrogate" in answer(response)["message"]

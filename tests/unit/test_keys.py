@@ -68,6 +68,32 @@ def test_invalid_keys_are_rejected(key):
         validate_key(key)
 
 
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("a\ud800b.csv", "lone surrogate"),
+        ("invoice\u202etxt.exe", "bidirectional"),
+        ("a\u2066b.csv", "bidirectional"),
+        ("a\u200bb.csv", "zero-width"),
+        ("\ufeffa.csv", "zero-width"),
+        ("a\u2028b.csv", "line or paragraph"),
+        ("a\u2029b.csv", "line or paragraph"),
+        ("a\uffffb.csv", "noncharacter"),
+        ("a\ufffeb.csv", "noncharacter"),
+        ("a\ufdd0b.csv", "noncharacter"),
+        ("a\U0010fffeb.csv", "noncharacter"),
+    ],
+)
+def test_lookalike_and_invisible_characters_are_refused_with_a_reason(key, reason):
+    with pytest.raises(BadRequest, match=reason):
+        validate_key(key)
+
+
+@pytest.mark.parametrize("key", ["exports/Müller_Ärger.csv", "exports/日本語.csv", "exports/naïve café.csv.gz"])
+def test_ordinary_unicode_keys_are_accepted(key):
+    assert validate_key(key) == key
+
+
 def test_key_length_is_counted_in_utf8_bytes():
     assert validate_key("é" * 512) == "é" * 512  # 1024 bytes
     with pytest.raises(BadRequest, match="1024"):

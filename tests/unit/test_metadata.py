@@ -48,3 +48,8 @@ def test_header_line_is_quoted_and_follows_the_terminator():
 )
 def test_line_terminator(first, expected):
     assert line_terminator(first) == expected
+
+
+def test_a_field_over_the_csv_modules_limit_is_an_upstream_error_not_a_crash():
+    with pytest.raises(UpstreamError, match="not a CSV line"):
+        parse_columns(b"identity_id," + b"x" * 200_000)

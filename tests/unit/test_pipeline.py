@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from s3_bulk_upload.deadline import Deadline
 from s3_bulk_upload.errors import DeadlineExceeded
-from s3_bulk_upload.pipeline import ChunkStream, Deadline, with_header
+from s3_bulk_upload.pipeline import ChunkStream, with_header
 
 COLUMNS = ["identity_id", "email", "first_name", "churn_score", "segment, region"]
 

@@ -8,9 +8,12 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 from botocore.stub import Stubber
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from s3_bulk_upload.config import Config
 from s3_bulk_upload.errors import BadRequest, Conflict
+from s3_bulk_upload.keys import validate_key
 from s3_bulk_upload.request import BulkRequest
 from s3_bulk_upload.service import Connector
 
@@ -87,3 +90,24 @@ def test_another_occurrence_is_replaced_or_a_conflict(s3):
     strict = connector(client, overwrite=False)
     with pytest.raises(Conflict):
         strict.previous_delivery(strict.plan(BulkRequest(DATA, META, "a.csv", occurrence_id="o-new")))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    filename=st.text(alphabet=st.characters(codec=None, max_codepoint=0x10FFFF), min_size=1, max_size=60)
+    | st.lists(
+        st.sampled_from(["..", ".", "/", "\\", "{taskName}", "{date}", "a", "%2e%2e", "\u202e", "//"]), min_size=1
+    ).map("".join),
+    task_name=st.text(max_size=30),
+)
+def test_a_planned_key_is_always_inside_the_prefix_or_the_request_is_a_400(filename, task_name):
+    plain = connector(boto3.client("s3", region_name="eu-west-1"), key_prefix="ci360/")
+    request = BulkRequest(data_url="https://b.s3.amazonaws.com/d.csv", metadata_url=None, s3_filename=filename,
+                          task_name=task_name, include_header=False)  # fmt: skip
+    try:
+        plan = plain.plan(request)
+    except BadRequest:
+        return
+    assert plan.key.startswith("ci360/")
+    assert validate_key(plan.key) == plan.key
+    assert all(segment not in ("", ".", "..") for segment in plan.key.split("/"))

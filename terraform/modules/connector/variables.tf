@@ -207,13 +207,13 @@ variable "alarm_sns_topic_arns" {
 # ---------------------------------------------------------------------------------------------
 
 variable "source_host_allowlist" {
-  description = "Hosts the CI360 staging files may come from; a host matches an entry or ends with .entry."
+  description = "Hosts the CI360 staging files may come from; a host matches an entry or ends with .entry, on the scheme's default port unless the entry names one (host:port)."
   type        = list(string)
   default     = ["amazonaws.com"]
 
   validation {
-    condition     = length(var.source_host_allowlist) > 0 && alltrue([for h in var.source_host_allowlist : can(regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$", h))])
-    error_message = "source_host_allowlist must list bare lower-case host names (no scheme, port or path)."
+    condition     = length(var.source_host_allowlist) > 0 && alltrue([for h in var.source_host_allowlist : can(regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$", h))])
+    error_message = "source_host_allowlist must list lower-case host names, optionally with :port (no scheme or path)."
   }
 }
 
