@@ -18,9 +18,11 @@ TFLINT_AWS_VERSION  := 0.48.0
 TFLINT              := $(TOOLS)/bin/tflint
 TERRAFORM_DOCS_VERSION := v0.20.0
 TERRAFORM_DOCS      := $(TOOLS)/bin/terraform-docs
+# AWS's Lambda Runtime Interface Emulator: the artifact test and `make serve` run the zip under it.
+RIE_VERSION         := v0.0.0-20261030222936-bef5c4ba774d
 MODULE_DIRS         := $(TF_DIR) $(sort $(wildcard $(TF_DIR)/modules/*)) $(sort $(wildcard examples/*))
 
-.PHONY: help venv test typecheck tools tflint provider-schema checkov package import-time plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace
+.PHONY: help venv test typecheck tools tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -51,14 +53,12 @@ typecheck: $(VENV)/.installed ## mypy: strict for the function, checked for the 
 	$(VENV)/bin/mypy --strict lambda/s3_bulk_upload
 	$(VENV)/bin/mypy scripts/devkit tests
 
-tools: ## Build the pinned tflint, its AWS ruleset and terraform-docs from their Go modules into .tools/ (needs Go)
-	@bash scripts/install_go_tools.sh $(TOOLS) $(TFLINT_VERSION) $(TFLINT_AWS_VERSION) $(TERRAFORM_DOCS_VERSION)
+tools: ## Build the pinned tflint + AWS ruleset, terraform-docs and the Lambda runtime emulator into .tools/ (needs Go)
+	@bash scripts/install_go_tools.sh $(TOOLS) $(TFLINT_VERSION) $(TFLINT_AWS_VERSION) $(TERRAFORM_DOCS_VERSION) $(RIE_VERSION)
 
 tflint: tools ## tflint with the terraform recommended preset and the AWS ruleset (skipped without Go)
 	@if [ -x $(TFLINT) ]; then \
-	  for dir in $(TF_DIR) examples; do \
-	    TFLINT_PLUGIN_DIR=$(CURDIR)/$(TOOLS)/tflint-plugins $(TFLINT) --chdir=$$dir --recursive --config=$(CURDIR)/.tflint.hcl || exit 1; \
-	  done && echo "tflint: no issues"; \
+	  bash scripts/tflint.sh $(TFLINT) $(CURDIR)/$(TOOLS)/tflint-plugins $(CURDIR)/.tflint.hcl $(TF_DIR) examples; \
 	fi
 
 provider-schema: $(VENV)/.installed ## Snapshot the AWS provider's schema (npm @cdktn/provider-aws) for the offline check
@@ -74,6 +74,9 @@ package: $(VENV)/.installed ## Build dist/s3_bulk_upload.zip (reproducible; ARCH
 
 import-time: $(VENV)/.installed ## Zip size and the handler's cold import time from the unpacked zip (Python 3.13)
 	$(PY) -m devkit.artifact import-time
+
+cold-start: $(VENV)/.installed tools ## INIT duration under the Lambda runtime emulator: the zip vs a boto3-only handler
+	$(PY) -m devkit.artifact cold-start
 
 docs: tools ## Regenerate the Terraform READMEs' tables with terraform-docs (skipped without Go)
 	@if [ -x $(TERRAFORM_DOCS) ]; then \
@@ -95,27 +98,45 @@ lint: $(VENV)/.installed $(VENV_CKV)/.installed ## Offline checks: ruff, terrafo
 	$(MAKE) --no-print-directory checkov
 	$(MAKE) --no-print-directory tflint
 
-workspace:
-	@command -v $(TERRAFORM) >/dev/null || { echo "terraform is not installed (see .terraform-version)"; exit 1; }
-	@test -f $(TF_DIR)/$(TFVARS) || { echo "no $(TF_DIR)/$(TFVARS): copy env/dev.tfvars and adjust"; exit 1; }
-	@test -f $(TF_DIR)/backend.hcl || { echo "no $(TF_DIR)/backend.hcl: copy $(TF_DIR)/backend.hcl.example and fill in your state bucket"; exit 1; }
+# Checked before anything is built or run: the Terraform version (.terraform-version), the
+# workspace's tfvars and backend.hcl, each with one line saying what to do.
+preflight: $(VENV)/.installed
+	@$(PY) -m devkit.workspace preflight $(TF_DIR)/$(TFVARS) --terraform $(TERRAFORM)
+
+# The zip for the architecture the workspace deploys (lambda_architecture in its tfvars, else the
+# default); an ARCH= on the command line that differs is refused. The architecture is recorded
+# beside the zip (dist/s3_bulk_upload.zip.arch).
+workspace-package: $(VENV)/.installed
+	@arch=$$($(PY) -m devkit.workspace arch $(TF_DIR)/$(TFVARS) $(if $(filter command line,$(origin ARCH)),--requested $(ARCH))) && \
+	  $(PY) -m devkit.build_zip --output $(ZIP) --arch $$arch
+
+workspace: preflight
 	cd $(TF_DIR) && $(TERRAFORM) init -input=false -reconfigure -backend-config=backend.hcl
 	cd $(TF_DIR) && ($(TERRAFORM) workspace select $(WORKSPACE) 2>/dev/null || $(TERRAFORM) workspace new $(WORKSPACE))
 
-plan: package workspace ## terraform plan for WORKSPACE (default dev)
+plan: preflight workspace-package workspace ## terraform plan for WORKSPACE (default dev)
 	cd $(TF_DIR) && $(TERRAFORM) plan -input=false -var-file=$(TFVARS) -out=$(WORKSPACE).tfplan
 
-apply: package workspace ## terraform apply for WORKSPACE
+apply: preflight workspace-package workspace ## terraform apply for WORKSPACE
 	cd $(TF_DIR) && $(TERRAFORM) apply -input=false -var-file=$(TFVARS)
 
-destroy: package workspace ## terraform destroy for WORKSPACE (the zip must exist for Terraform to read the config)
+destroy: preflight workspace-package workspace ## terraform destroy for WORKSPACE (the zip must exist for Terraform to read the config)
 	cd $(TF_DIR) && $(TERRAFORM) destroy -input=false -var-file=$(TFVARS)
 
-demo: $(VENV)/.installed ## Try it locally: embedded S3, local webhook, one CI360 bulk request (no AWS account)
+# The webhook's API key, replaced: the old key stops working at once (paste the new one into CI360).
+API_KEY_ADDRESS := module.connector.module.api.aws_api_gateway_api_key.ci360
+
+rotate-api-key: preflight workspace-package workspace ## Replace WORKSPACE's API key, then print the new one for CI360
+	cd $(TF_DIR) && $(TERRAFORM) apply -input=false -var-file=$(TFVARS) -replace=$(API_KEY_ADDRESS)
+	@cd $(TF_DIR) && echo "new API key (x-api-key): $$($(TERRAFORM) output -raw ci360_api_key)"
+
+demo: $(VENV)/.installed tools ## Try it locally: embedded S3, local webhook, one CI360 bulk request (no AWS account)
 	$(PY) -m devkit.demo demo
 
-serve: $(VENV)/.installed ## Keep the local stack up and print a ready-to-paste curl command
-	$(PY) -m devkit.demo serve
+PORT ?= 8360
+
+serve: $(VENV)/.installed tools ## Keep the local stack up (webhook on PORT, default 8360) and print a curl command
+	$(PY) -m devkit.demo serve --port $(PORT)
 
 smoke: $(VENV)/.installed workspace ## Deliver a sample through the deployed WORKSPACE and clean up
 	$(PY) -m devkit.smoke --terraform $(TERRAFORM) --terraform-dir $(TF_DIR)

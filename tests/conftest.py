@@ -25,6 +25,13 @@ if TYPE_CHECKING:
 TESTS = Path(__file__).resolve().parent
 
 
+def pytest_report_header() -> str:
+    """Which way the artifact tests run the zip on this machine (the emulator, or the fallback)."""
+    from devkit import artifact
+
+    return "artifact runner: " + artifact.runner_description(artifact.lambda_runtime())
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         kind = Path(str(item.fspath)).relative_to(TESTS).parts[0]

@@ -33,7 +33,7 @@ from .deadline import Deadline
 from .errors import ConnectorError
 from .handoff import is_handoff
 from .lambda_context import LambdaContext
-from .logs import logger, request_context, setup_logging
+from .logs import logger, setup_logging
 from .request import parse_proxy_event
 from .service import Connector, Outcome
 
@@ -83,27 +83,30 @@ class Handler:
     sleep: Callable[[float], None] = time.sleep
 
     def __call__(self, event: Any, context: LambdaContext) -> Answer:
-        # Powertools adds the context keys (function_name, cold_start, …) to every log line.
-        answer: Answer = logger.inject_lambda_context(self._handle)(event, context)
+        # Powertools adds the context keys (function_name, cold_start, function_request_id, …) to
+        # every log line; the request's metrics are written once, when it ends (or raises).
+        try:
+            answer: Answer = logger.inject_lambda_context(self._handle)(event, context)
+        finally:
+            telemetry.flush()
         return answer
 
     def _handle(self, event: Any, context: LambdaContext) -> Answer:
         request_id = str(getattr(context, "aws_request_id", "") or "")
-        with request_context(request_id):
-            if is_handoff(event):
-                return self._envelope(
-                    lambda connector: _handoff_result(connector.run_handoff(event, context)),
-                    context,
-                    failed=_raise_handoff_failure,
-                    crashed=_raise_handoff_crash,
-                )
-            proxy_event = event if isinstance(event, dict) else {}
+        if is_handoff(event):
             return self._envelope(
-                lambda connector: _accept(connector, proxy_event, context, request_id),
+                lambda connector: _handoff_result(connector.run_handoff(event, context)),
                 context,
-                failed=lambda error: _answer_failure(error, request_id),
-                crashed=lambda: _answer_crash(request_id),
+                failed=_raise_handoff_failure,
+                crashed=_raise_handoff_crash,
             )
+        proxy_event = event if isinstance(event, dict) else {}
+        return self._envelope(
+            lambda connector: _accept(connector, proxy_event, context, request_id),
+            context,
+            failed=lambda error: _answer_failure(error, request_id),
+            crashed=lambda: _answer_crash(request_id),
+        )
 
     def _envelope(
         self,

@@ -1,5 +1,7 @@
-"""Structured JSON logs with Powertools for AWS Lambda: one event per line, the Lambda context keys
-(``function_name``, ``cold_start``, ``function_request_id``, ``xray_trace_id``) and ``request_id``.
+"""Structured JSON logs with Powertools for AWS Lambda: one event per line with the Lambda context
+keys (``function_name``, ``cold_start``, ``function_request_id``, ``xray_trace_id``) and ``service``
+from ``POWERTOOLS_SERVICE_NAME``. Powertools keeps its keys in the formatter, so lines written by
+s3transfer's threads carry the request id too.
 
 A last line of defence scrubs URL query strings from every value of every line (message, extra
 fields, traceback), so a pre-signed URL's signature cannot reach CloudWatch even through a
@@ -8,11 +10,9 @@ library's exception text.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -20,7 +20,6 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.logging.types import LogRecord
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
-SERVICE = "ci360-s3-bulk-connector"
 PACKAGE = __name__.split(".")[0]
 # A query string: "?" right after a non-space character and followed by more. Pre-signed URLs
 # carry their signature there; what the path holds (quotes, spaces, unicode, %-escapes) does not
@@ -61,9 +60,10 @@ class ScrubbingFormatter(LambdaPowertoolsFormatter):
 
 
 formatter = ScrubbingFormatter(utc=True, use_rfc3339=True)
-formatter.append_keys(name="%(name)s", request_id="")
-# Powertools' logger writes to standard output; the function's modules log through it.
-logger = Logger(service=SERVICE, logger_formatter=formatter, stream=sys.stdout)
+formatter.append_keys(name="%(name)s")
+# Powertools' logger writes to standard output; the function's modules log through it. Its service
+# comes from POWERTOOLS_SERVICE_NAME (an argument here would win over the environment).
+logger = Logger(logger_formatter=formatter, stream=sys.stdout)
 
 
 def setup_logging(level: str) -> None:
@@ -83,17 +83,3 @@ def setup_logging(level: str) -> None:
     for handler in root.handlers:
         if handler.formatter is not formatter:
             handler.setFormatter(formatter)
-
-
-@contextlib.contextmanager
-def request_context(request_id: str) -> Iterator[None]:
-    """``request_id`` on every line of this request, whichever thread writes it (s3transfer's too).
-
-    Lambda runs one invocation at a time per process, so the key is shared by all threads.
-    """
-    previous = formatter.log_format.get("request_id", "")
-    logger.append_keys(request_id=request_id)
-    try:
-        yield
-    finally:
-        logger.append_keys(request_id=previous)

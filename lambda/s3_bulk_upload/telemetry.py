@@ -1,31 +1,25 @@
 """CloudWatch metrics in embedded metric format (EMF), written with Powertools' Metrics.
 
-One document per finished request. Dimensions are the service and, for failures, the status
-code: never a key, URL or task name (cardinality and privacy).
+One ``Metrics()`` for the process, as Powertools' docs use it: the namespace and the ``service``
+dimension come from ``POWERTOOLS_METRICS_NAMESPACE`` and ``POWERTOOLS_SERVICE_NAME``, which
+Terraform writes and the dashboard queries. (An explicit argument would win over the environment:
+the dashboard would stay empty.) Metrics are added during a request and written once, when it
+ends (``flush``). Dimensions are the service and, for failures, the status code: never a key,
+URL or task name (cardinality and privacy).
 """
 
 from __future__ import annotations
 
-import os
+import logging
 
 from aws_lambda_powertools import Metrics
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit, SchemaValidationError
 
-from .logs import SERVICE
-
-NAMESPACE = "CI360S3BulkConnector"
-
-
-def namespace() -> str:
-    return os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or NAMESPACE
-
-
-def _metrics() -> Metrics:
-    return Metrics(namespace=namespace(), service=SERVICE)
+log = logging.getLogger(__name__)
+metrics = Metrics()
 
 
 def delivered(*, bytes_delivered: int, rows: int, seconds: float, event_failed: bool) -> None:
-    metrics = _metrics()
     metrics.add_metric(name="Deliveries", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="BytesDelivered", unit=MetricUnit.Bytes, value=bytes_delivered)
     metrics.add_metric(name="Rows", unit=MetricUnit.Count, value=rows)
@@ -35,23 +29,23 @@ def delivered(*, bytes_delivered: int, rows: int, seconds: float, event_failed: 
     )
     if event_failed:
         metrics.add_metric(name="DeliveryEventFailures", unit=MetricUnit.Count, value=1)
-    metrics.flush_metrics()
 
 
 def counted(name: str) -> None:
     """One occurrence of ``name``: Duplicates, HandOffs."""
-    metrics = _metrics()
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
-    metrics.flush_metrics()
 
 
 def failed(status_code: int) -> None:
     """A failed request, by the status it answered (400, 409, 502, 500)."""
-    with single_metric(
-        name="Failures",
-        unit=MetricUnit.Count,
-        value=1,
-        namespace=namespace(),
-        default_dimensions={"service": SERVICE, "status_code": str(status_code)},
-    ):
-        pass
+    metrics.add_dimension(name="status_code", value=str(status_code))
+    metrics.add_metric(name="Failures", unit=MetricUnit.Count, value=1)
+
+
+def flush() -> None:
+    """Write the request's metrics (one EMF document) and clear them for the next request."""
+    try:
+        metrics.flush_metrics()
+    except SchemaValidationError as error:  # no namespace in the environment: say so, answer anyway
+        log.warning("metrics not written: %s (set POWERTOOLS_METRICS_NAMESPACE)", error)
+        metrics.clear_metrics()

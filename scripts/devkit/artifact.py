@@ -2,7 +2,8 @@
 
 ``python -m devkit.artifact import-time`` builds the zip for this machine and reports the
 handler's cold import time (``python -X importtime``, no bytecode written, as on Lambda's
-read-only /var/task).
+read-only /var/task). ``python -m devkit.artifact cold-start`` reports the INIT duration the
+Runtime Interface Emulator measures for the zip and for a boto3-only handler (median of 5 each).
 """
 
 from __future__ import annotations
@@ -20,13 +21,41 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import build_zip
+from . import build_zip, rie
 from .paths import ROOT
 
 BOOTSTRAP = Path(__file__).resolve().parent / "lambda_bootstrap.py"
 SDK_CACHE = ROOT / "build" / "runtime-sdk"
 # The SDK a python3.13 runtime carried in late 2024: too old for what the function asks of botocore.
 OLD_RUNTIME_SDK = "1.35.49"
+# The runtime interface client the managed python3.13 runtime starts the function with.
+AWSLAMBDARIC = "4.2.2"
+
+
+@dataclass(frozen=True)
+class DeployedFunction:
+    """What Terraform deploys, read from the modules (not retyped): handler, runtime, architecture."""
+
+    handler: str
+    runtime: str
+    architecture: str
+
+    @property
+    def python_version(self) -> str:
+        return self.runtime.removeprefix("python")
+
+
+def deployed_function() -> DeployedFunction:
+    from .tfconfig import module, resource
+
+    assert resource("modules/lambda", "aws_lambda_function", "this")["handler"] == "${var.handler}"
+    lambda_inputs = module("modules/lambda")["variable"]
+    connector = module("modules/connector")["variable"]
+    return DeployedFunction(
+        handler=lambda_inputs["handler"]["default"],
+        runtime=connector["lambda_runtime"]["default"],
+        architecture=connector["lambda_architecture"]["default"],
+    )
 
 
 def pinned_sdk_version() -> str:
@@ -76,8 +105,9 @@ def build_and_unpack(folder: Path, runtime: Runtime) -> Path:
 
 
 def runtime_sdk(version: str, runtime: Runtime) -> Path:
-    """A folder holding boto3 ``version`` and its dependencies, as a Lambda runtime's /var/runtime would."""
-    target = SDK_CACHE / f"py{runtime.version}-boto3-{version}"
+    """A folder holding what a Lambda runtime's /var/runtime holds: its runtime interface client
+    (awslambdaric) and boto3 ``version`` with its dependencies. Built once, cached under build/."""
+    target = SDK_CACHE / f"py{runtime.version}-boto3-{version}-awslambdaric-{AWSLAMBDARIC}"
     if (target / ".complete").exists():
         return target
     subprocess.run(
@@ -85,6 +115,7 @@ def runtime_sdk(version: str, runtime: Runtime) -> Path:
             sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
             "--only-binary=:all:", "--python-version", runtime.version, "--implementation", "cp",
             "--target", str(target), "--upgrade", f"boto3=={version}", f"botocore=={version}",
+            f"awslambdaric=={AWSLAMBDARIC}",
         ],
         check=True,
     )  # fmt: skip
@@ -156,6 +187,42 @@ def invoke_together(
                 process.wait()
 
 
+def runner_description(runtime: Runtime) -> str:
+    """Which way ``run_artifact`` runs the zip here, in one line."""
+    missing = rie.available()
+    if missing is None and runtime.is_lambda_version:
+        return f"AWS's Runtime Interface Emulator + awslambdaric {AWSLAMBDARIC} on {runtime.describe()}"
+    why = missing or "no Python " + build_zip.RUNTIME_PYTHON
+    return f"{why}; falling back to the in-process bootstrap on {runtime.describe()}"
+
+
+@dataclass(frozen=True)
+class ArtifactRun:
+    answers: list[Any]
+    logs: str
+    emulated: bool
+
+
+def run_artifact(
+    runtime: Runtime,
+    path: list[Path],
+    handler: str,
+    events: list[Any],
+    env: dict[str, str],
+    *,
+    timeout_seconds: int = 900,
+) -> ArtifactRun:
+    """Invoke the unpacked zip with ``events``, one after the other in one execution environment:
+    under the emulator where it is built (and Python 3.13 is here), else in-process (one interpreter
+    per event)."""
+    if rie.available() is None and runtime.is_lambda_version:
+        with rie.emulated(runtime.python, path, handler, env, timeout_seconds=timeout_seconds) as function:
+            answers = [function.invoke(event) for event in events]
+            return ArtifactRun(answers, function.logs(), emulated=True)
+    invocations = [invoke(runtime, path, event, env, remaining_ms=timeout_seconds * 1000) for event in events]
+    return ArtifactRun([i.answer for i in invocations], "\n".join(i.logs for i in invocations), emulated=False)
+
+
 def import_seconds(runtime: Runtime, path: list[Path], rounds: int = 5) -> list[float]:
     """Cumulative import time of the handler module, per fresh interpreter."""
     times = []
@@ -173,11 +240,63 @@ def import_seconds(runtime: Runtime, path: list[Path], rounds: int = 5) -> list[
     return times
 
 
+MINIMAL_HANDLER = "boto3_only.handler"
+MINIMAL_SOURCE = '''"""The smallest function that uses the SDK: the cold-start yardstick."""
+import boto3  # noqa: F401
+
+
+def handler(event, context):
+    return {}
+'''
+
+
+def cold_starts(rounds: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """INIT durations (ms) that the emulator reports for the zip and for a handler that imports only
+    boto3 (the same bundled boto3, with its bytecode), one fresh execution environment per round,
+    alternating which goes first."""
+    runtime = lambda_runtime()
+    missing = rie.available()
+    if missing or not runtime.is_lambda_version:
+        raise SystemExit(missing or f"cold starts are measured on Python {build_zip.RUNTIME_PYTHON}, not found here")
+    handler = deployed_function().handler
+    durations: dict[str, list[float]] = {"connector": [], "boto3 only": []}
+    first_invocations: dict[str, list[float]] = {"connector": [], "boto3 only": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        task = build_and_unpack(Path(tmp), runtime)
+        minimal = Path(tmp) / "minimal"
+        minimal.mkdir()
+        (minimal / "boto3_only.py").write_text(MINIMAL_SOURCE)
+        sdk = runtime_sdk(OLD_RUNTIME_SDK, runtime)
+        env = {"POWERTOOLS_SERVICE_NAME": "cold-start", "POWERTOOLS_METRICS_NAMESPACE": "ColdStart",
+               "s3_bucket_name": "cold-start", "AWS_DEFAULT_REGION": "eu-west-1"}  # fmt: skip
+        contenders = {"connector": ([task, sdk], handler), "boto3 only": ([minimal, task, sdk], MINIMAL_HANDLER)}
+        for round_number in range(rounds):
+            order = list(contenders) if round_number % 2 == 0 else list(reversed(contenders))
+            for name in order:
+                path, entry = contenders[name]
+                with rie.emulated(runtime.python, path, entry, env) as function:
+                    function.invoke({})
+                    durations[name].extend(function.init_durations_ms()[:1])
+                    first_invocations[name].extend(function.invoke_durations_ms()[:1])
+    return durations, first_invocations
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["import-time"])
+    parser.add_argument("command", choices=["import-time", "cold-start"])
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
+    if args.command == "cold-start":
+        durations, first = cold_starts(args.rounds)
+        medians = {name: statistics.median(values) for name, values in durations.items()}
+        print(f"INIT duration under the emulator (INIT REPORT), median of {args.rounds} cold starts each:")
+        for name, values in durations.items():
+            print(
+                f"  {name:<11} {medians[name]:6.0f} ms   (rounds: {', '.join(f'{v:.0f}' for v in values)}; "
+                f"first invocation median {statistics.median(first[name]):.0f} ms)"
+            )
+        print(f"  ratio       {medians['connector'] / medians['boto3 only']:.2f}x the boto3-only handler")
+        return
     runtime = lambda_runtime()
     with tempfile.TemporaryDirectory() as tmp:
         task = build_and_unpack(Path(tmp), runtime)

@@ -143,7 +143,9 @@ def main() -> None:
     parser.add_argument("--python-version", default=RUNTIME_PYTHON, help="Lambda runtime's Python version")
     args = parser.parse_args()
     digest = build(args.output, args.arch, args.python_version)
-    print(f"{args.output}  {args.output.stat().st_size} bytes  sha256 {digest}")
+    # The architecture beside the zip: what a later look (or a person) can check against the workspace's.
+    args.output.with_name(args.output.name + ".arch").write_text(args.arch + "\n")
+    print(f"{args.output}  {args.output.stat().st_size} bytes  {args.arch}  sha256 {digest}")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 """`make demo` and `make serve`: the whole connector on this machine, no AWS account needed.
 
 An embedded S3 (moto server), a CI360-like staging server holding a generated export, and a
-local stand-in for the API Gateway stage in front of the real lambda_handler. `demo` sends one
-bulk request the way CI360 does, shows what landed, shows a request without the API key being
-refused, and cleans up. `serve` keeps the stack up and prints a curl command.
+local stand-in for the API Gateway stage in front of the function: the zip `make package` builds
+for this machine, run by AWS's Runtime Interface Emulator as Lambda runs it (where Go could build
+the emulator and Python 3.13 is here; otherwise the handler in this process, said in one line).
+`demo` sends one bulk request the way CI360 does, shows what landed, shows a request without the
+API key being refused, and cleans up. `serve` keeps the stack up and prints a curl command;
+Ctrl-C or SIGTERM stops everything it started.
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import artifact, rie
 from .events import bulk_request, new_occurrence
-from .local_api import LocalApi
-from .loopback import LOOPBACK
+from .local_api import EmulatedRunner, InProcessRunner, LocalApi, Runner
+from .loopback import LOOPBACK, free_port
 from .moto import aws_environment, create_bucket, moto_server
+from .processes import stopped_by_signals
 from .staging import StagingServer
 
 BUCKET = "ci360-demo-exports"
@@ -66,32 +71,56 @@ class Stack:
 
 
 @contextlib.contextmanager
+def function_runner(folder: Path, environment: dict[str, str]) -> Iterator[Runner]:
+    """The built zip under the emulator, or (saying why in one line) the handler in this process."""
+    runtime = artifact.lambda_runtime()
+    missing = rie.available() or (None if runtime.is_lambda_version else "no Python 3.13 for the Lambda runtime")
+    if missing is not None:
+        print(f"{missing}: running the function in this process instead")
+        os.environ.update(environment)
+        yield InProcessRunner()
+        return
+    print(f"Building the Lambda zip for this machine and starting it under {artifact.runner_description(runtime)}…")
+    task = artifact.build_and_unpack(folder, runtime)
+    sdk = artifact.runtime_sdk(artifact.OLD_RUNTIME_SDK, runtime)
+    handler = artifact.deployed_function().handler
+    with rie.emulated(runtime.python, [task, sdk], handler, environment) as function:
+        yield EmulatedRunner(function)
+
+
+@contextlib.contextmanager
 def local_stack_up(rows: int, api_port: int = 0) -> Iterator[Stack]:
     import boto3
 
+    api_port = api_port or free_port()
     with (
         tempfile.TemporaryDirectory(prefix="ci360-demo-") as tmp,
         moto_server(in_process=False) as endpoint,
         StagingServer() as staging,
     ):
-        os.environ.update(
-            {
-                **aws_environment(endpoint),
-                "s3_bucket_name": BUCKET,
-                "s3_key_prefix": PREFIX,
-                "source_host_allowlist": f"{LOOPBACK}:{staging.port}",
-                "delivery_mode": "auto",
-            }
-        )
+        os.environ.update(aws_environment(endpoint))  # for this process's S3 client
+        environment = {
+            **aws_environment(endpoint),
+            "AWS_REGION": os.environ["AWS_DEFAULT_REGION"],
+            # The function's hand-off to itself goes to the stand-in, which runs it next, as Lambda would.
+            "AWS_ENDPOINT_URL_LAMBDA": f"http://{LOOPBACK}:{api_port}",
+            "POWERTOOLS_SERVICE_NAME": os.environ["POWERTOOLS_SERVICE_NAME"],
+            "POWERTOOLS_METRICS_NAMESPACE": os.environ["POWERTOOLS_METRICS_NAMESPACE"],
+            "s3_bucket_name": BUCKET,
+            "s3_key_prefix": PREFIX,
+            "source_host_allowlist": f"{LOOPBACK}:{staging.port}",
+            "delivery_mode": "auto",
+        }
         create_bucket(boto3.client("s3"), BUCKET)
         data, metadata = write_export(Path(tmp), rows)
         data_url = staging.put_file(f"/{data.name}", data)
         metadata_url = staging.put_file(f"/{metadata.name}", metadata)
-        api = LocalApi(port=api_port).start()
-        try:
-            yield Stack(endpoint, api, data_url, metadata_url, data.stat().st_size)
-        finally:
-            api.stop()
+        with function_runner(Path(tmp), environment) as runner:
+            api = LocalApi(runner, port=api_port).start()
+            try:
+                yield Stack(endpoint, api, data_url, metadata_url, data.stat().st_size)
+            finally:
+                api.stop()
 
 
 def post(url: str, document: object, api_key: str | None) -> tuple[int, dict[str, object]]:
@@ -149,7 +178,22 @@ def demo(rows: int) -> None:
     print(f"\nDone in {time.monotonic() - started:.1f} s; the local stack is stopped. `make serve` keeps it up.")
 
 
+def port_is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError:
+            return False
+    return True
+
+
 def serve(rows: int, port: int) -> None:
+    if not port_is_free(port):
+        raise SystemExit(
+            f"port {port} is in use (another `make serve`?): choose another, e.g. make serve PORT={port + 1}"
+        )
     with local_stack_up(rows, api_port=port) as stack:
         body = bulk_request(
             stack.data_url, stack.metadata_url, "exports/{taskName}_{datetime}.csv.gz", **new_occurrence()
@@ -169,9 +213,11 @@ def serve(rows: int, port: int) -> None:
         print("List what landed:\n")
         print(f"  AWS_ENDPOINT_URL={stack.endpoint} AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo \\")
         print(f'    .venv/bin/python -c "{listing}"\n')
-        print("Ctrl-C stops it.", flush=True)
+        print("Ctrl-C (or SIGTERM) stops it and everything it started.", flush=True)
+        stop = threading.Event()
         with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
+            while not stop.wait(1.0):
+                pass
 
 
 def main() -> None:
@@ -180,10 +226,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--port", type=int, default=8360, help="serve: port of the local webhook")
     args = parser.parse_args()
-    if args.command == "demo":
-        demo(args.rows)
-    else:
-        serve(args.rows, args.port)
+    with stopped_by_signals():
+        if args.command == "demo":
+            demo(args.rows)
+        else:
+            serve(args.rows, args.port)
 
 
 if __name__ == "__main__":

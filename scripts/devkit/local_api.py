@@ -1,34 +1,105 @@
-"""A local stand-in for the deployed API Gateway stage: POST /upload with an API key, in front
-of the real function.
+"""A local stand-in for the deployed API Gateway stage: POST /upload with an API key, in front of the
+function, answering itself where API Gateway does.
 
-What it does like API Gateway (REST API, Lambda proxy integration, API key required): refuses a
-missing or wrong ``x-api-key`` with 403, rejects bodies without ``presignedUrls`` or
-``sendParameters`` with 400 (the request validator), builds a payload-1.0 proxy event and
-returns the function's answer. An asynchronous hand-off (``InvocationType=Event``) runs the
-function again in a background thread, as Lambda would.
+Where API Gateway answers without the function, the stand-in answers as the deployed stage does:
+the request model is the api module's own ``bulk_request.schema.json`` (validated here with
+jsonschema), and the 400 and 403 bodies are the api module's gateway-response templates, read
+from Terraform; an unknown path or method gets API Gateway's default ``Missing Authentication
+Token``. Everything else becomes a payload-1.0 proxy event for the function.
+
+The function runs one of two ways:
+
+- ``EmulatedRunner``: the built zip under AWS's Runtime Interface Emulator (``make serve`` and
+  ``make demo``). The function's own Lambda client is pointed here (``AWS_ENDPOINT_URL_LAMBDA``):
+  an ``InvocationType=Event`` hand-off is answered 202 and run next, as Lambda would.
+- ``InProcessRunner``: the handler in this process, with injected clients (tests).
 """
 
 from __future__ import annotations
 
 import json
+import queue
+import re
 import secrets
 import threading
 import uuid
+from functools import cache
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from s3_bulk_upload.handler import Handler
+import jsonschema
 
 from .events import proxy_event
 from .lambda_context import LocalContext
 from .loopback import LoopbackServer
+from .paths import TERRAFORM_DIR
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
+    from s3_bulk_upload.handler import Handler
+
+    from .rie import EmulatedFunction
+
+SCHEMA = TERRAFORM_DIR / "modules" / "api" / "bulk_request.schema.json"
+# API Gateway's own answer for a path or method the API does not have (not customised by the module).
+MISSING_AUTHENTICATION_TOKEN = {"message": "Missing Authentication Token"}
+_INVOKE_PATH = re.compile(r"/2015-03-31/functions/[^/]+/invocations")
+
+
+@cache
+def request_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(SCHEMA.read_text())
+    return schema
+
+
+@cache
+def gateway_templates() -> dict[str, tuple[int, str]]:
+    """The api module's gateway responses: response type → (status, application/json template)."""
+    from .tfconfig import module
+
+    responses = module("modules/api")["resource"]["aws_api_gateway_gateway_response"]
+    # python-hcl2 keeps the HCL string's escapes (\\"): JSON string rules undo them.
+    return {
+        r["response_type"]: (int(r["status_code"]), json.loads(f'"{r["response_templates"]["application/json"]}"'))
+        for r in responses.values()
+    }
+
+
+def validation_error(body: bytes) -> str | None:
+    """Why the body fails the request model, or None (API Gateway's validationErrorString, in words)."""
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return "Invalid request body"
+    errors = sorted(jsonschema.Draft4Validator(request_schema()).iter_errors(document), key=str)
+    return f"[{errors[0].message}]" if errors else None
+
+
+def gateway_answer(response_type: str, request_id: str, error: str = "") -> tuple[int, dict[str, str], bytes]:
+    """What the deployed stage answers itself for ``response_type`` (its template, rendered)."""
+    status, template = gateway_templates()[response_type]
+    rendered = template.replace("$context.requestId", request_id).replace(
+        "$context.error.validationErrorString", error.replace('"', '\\"')
+    )
+    json.loads(rendered)  # a template that is not JSON would be a defect of the module
+    return status, {"Content-Type": "application/json"}, rendered.encode()
+
+
+class Runner(Protocol):
+    def __call__(self, event: dict[str, Any]) -> dict[str, Any]: ...
+
+    def close(self) -> None: ...
+
+
+class HandOffRunner(Runner, Protocol):
+    """A runner that also takes the function's hand-offs to itself (Lambda's Invoke API, Event)."""
+
+    def handoff(self, payload: dict[str, Any]) -> None: ...
+
 
 class LocalLambdaClient:
-    """Runs ``InvocationType=Event`` invocations of the function in a thread."""
+    """Runs ``InvocationType=Event`` invocations of the in-process function in a thread."""
 
     def __init__(self) -> None:
         self.handler: Handler | None = None
@@ -36,7 +107,8 @@ class LocalLambdaClient:
         self.failures: list[str] = []
 
     def invoke(self, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:
-        handler = self.handler or Handler()
+        handler = self.handler
+        assert handler is not None
 
         def run() -> None:
             try:
@@ -54,33 +126,59 @@ class LocalLambdaClient:
             thread.join(seconds)
 
 
-def _gateway_error(status: int, kind: str, message: str) -> tuple[int, dict[str, str], bytes]:
-    body = json.dumps({"status": kind, "request_id": str(uuid.uuid4()), "message": message}).encode()
-    return status, {"Content-Type": "application/json"}, body
+class InProcessRunner:
+    """The handler in this process; its hand-offs run in threads (tests inject clients this way)."""
+
+    def __init__(self) -> None:
+        from s3_bulk_upload.handler import Handler
+
+        self.lambda_client = LocalLambdaClient()
+        self.handler = Handler(lambda_client=lambda: cast("LambdaClient", self.lambda_client))
+        self.lambda_client.handler = self.handler
+
+    def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
+        return self.handler(event, LocalContext())
+
+    def close(self) -> None:
+        self.lambda_client.wait()
 
 
-def _validates(body: bytes) -> bool:
-    """The API's request model: an object with object-valued presignedUrls and sendParameters."""
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return False
-    return (
-        isinstance(document, dict)
-        and isinstance(document.get("presignedUrls"), dict)
-        and isinstance(document["presignedUrls"].get("dataFile"), str)
-        and isinstance(document.get("sendParameters"), dict)
-        and isinstance(document["sendParameters"].get("s3_filename"), str)
-    )
+class EmulatedRunner:
+    """The built zip under the emulator; hand-offs sent to this stand-in run after the current invocation."""
+
+    def __init__(self, function: EmulatedFunction) -> None:
+        self.function = function
+        self.handoffs: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.failures: list[str] = []
+        self._worker = threading.Thread(target=self._run_handoffs, name="handoffs", daemon=True)
+        self._worker.start()
+
+    def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
+        answer: dict[str, Any] = self.function.invoke(event)
+        return answer
+
+    def handoff(self, payload: dict[str, Any]) -> None:
+        self.handoffs.put(payload)
+
+    def _run_handoffs(self) -> None:
+        while (payload := self.handoffs.get()) is not None:
+            result = self.function.invoke(payload)
+            if isinstance(result, dict) and "errorMessage" in result:  # Lambda would retry, then DLQ it
+                self.failures.append(str(result["errorMessage"]))
+            self.handoffs.task_done()
+
+    def wait(self) -> None:
+        self.handoffs.join()
+
+    def close(self) -> None:
+        self.handoffs.put(None)
+        self._worker.join(10)
 
 
 class LocalApi(LoopbackServer):
-    def __init__(self, api_key: str | None = None, port: int = 0) -> None:
+    def __init__(self, runner: Runner | None = None, api_key: str | None = None, port: int = 0) -> None:
         self.api_key = api_key or secrets.token_urlsafe(30)
-        self.lambda_client = LocalLambdaClient()
-        # The function with this stand-in as its Lambda service: a hand-off runs here, in a thread.
-        self.handler = Handler(lambda_client=lambda: cast("LambdaClient", self.lambda_client))
-        self.lambda_client.handler = self.handler
+        self.runner: Runner = runner or InProcessRunner()
         api = self
 
         class RequestHandler(BaseHTTPRequestHandler):
@@ -89,11 +187,11 @@ class LocalApi(LoopbackServer):
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_POST(self) -> None:
+            def _answer(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 status, headers, payload = api.handle(
-                    "POST", self.path, dict(self.headers.items()), body, self.client_address[0]
+                    method, self.path, dict(self.headers.items()), body, self.client_address[0]
                 )
                 self.send_response(status)
                 for name, value in headers.items():
@@ -102,12 +200,14 @@ class LocalApi(LoopbackServer):
                 self.end_headers()
                 self.wfile.write(payload)
 
+            def do_POST(self) -> None:
+                self._answer("POST")
+
             def do_GET(self) -> None:
-                status, _, payload = _gateway_error(403, "Forbidden", "missing authentication token")
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self._answer("GET")
+
+            def do_PUT(self) -> None:
+                self._answer("PUT")
 
         super().__init__(RequestHandler, port)
 
@@ -115,16 +215,42 @@ class LocalApi(LoopbackServer):
     def url(self) -> str:
         return f"{self.base_url}/upload"
 
+    @property
+    def lambda_client(self) -> LocalLambdaClient:
+        """The in-process runner's Lambda client (tests wait for its hand-offs)."""
+        assert isinstance(self.runner, InProcessRunner)
+        return self.runner.lambda_client
+
     def handle(
         self, method: str, path: str, headers: dict[str, str], body: bytes, source_ip: str
     ) -> tuple[int, dict[str, str], bytes]:
-        if path.split("?", 1)[0] != "/upload" or method != "POST":
-            return _gateway_error(403, "Forbidden", "missing authentication token")
+        request_id = str(uuid.uuid4())
+        route = path.split("?", 1)[0]
+        if method == "POST" and _INVOKE_PATH.fullmatch(route) and hasattr(self.runner, "handoff"):
+            return self._lambda_invoke(headers, body)
+        if route != "/upload" or method != "POST":
+            return 403, {"Content-Type": "application/json"}, json.dumps(MISSING_AUTHENTICATION_TOKEN).encode()
         given = next((v for k, v in headers.items() if k.lower() == "x-api-key"), "")
         if not secrets.compare_digest(given.encode(), self.api_key.encode()):
-            return _gateway_error(403, "Forbidden", "missing or invalid x-api-key")
-        if not _validates(body):
-            return _gateway_error(400, "BadRequest", "Invalid request body")
+            return gateway_answer("INVALID_API_KEY", request_id)
+        error = validation_error(body)
+        if error is not None:
+            return gateway_answer("BAD_REQUEST_BODY", request_id, error)
         event = proxy_event(body, raw=True, headers=headers, source_ip=source_ip)
-        answer = self.handler(event, LocalContext())
+        event["requestContext"]["requestId"] = request_id
+        answer = self.runner(event)
+        if "statusCode" not in answer:  # the function failed outside its envelope: API Gateway's 502
+            return 502, {"Content-Type": "application/json"}, b'{"message": "Internal server error"}'
         return int(answer["statusCode"]), dict(answer.get("headers") or {}), str(answer["body"]).encode()
+
+    def _lambda_invoke(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        """Lambda's Invoke API, for the function's hand-off to itself (``InvocationType=Event`` only)."""
+        kind = next((v for k, v in headers.items() if k.lower() == "x-amz-invocation-type"), "RequestResponse")
+        if kind != "Event":
+            return 400, {"Content-Type": "application/json"}, b'{"message": "only InvocationType=Event is served"}'
+        cast(HandOffRunner, self.runner).handoff(json.loads(body))
+        return 202, {"Content-Type": "application/json"}, b""
+
+    def stop(self) -> None:
+        super().stop()
+        self.runner.close()

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .loopback import LOOPBACK, free_port, wait_for
+from .processes import dies_with_parent
 
 REGION = "eu-west-1"
 
@@ -37,7 +38,12 @@ def moto_server(*, in_process: bool = True, port: int | None = None, prefix: tup
         return
     port = port or free_port()
     command = [*prefix, sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=dies_with_parent,  # noqa: PLW1509 - the parent-death signal only
+    )
     endpoint = f"http://{LOOPBACK}:{port}"
     try:
         wait_for(endpoint + "/moto-api/")

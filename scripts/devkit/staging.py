@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from .loopback import LOOPBACK, LoopbackServer, free_port, wait_for
+from .processes import dies_with_parent
 
 SIGNATURE = "5ec7e75ec7e7deadbeef"
 SIGNATURE_QUERY = f"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature={SIGNATURE}"
@@ -261,7 +262,11 @@ def staging_process(folder: Path, *, rate_mib: float | None = None, prefix: tupl
     command = [*prefix, sys.executable, "-m", "devkit.staging", "serve-files", str(folder), "--port", str(port)]
     if rate_mib:
         command += ["--rate-mib", str(rate_mib)]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        preexec_fn=dies_with_parent,  # noqa: PLW1509 - the parent-death signal only
+    )
     base = f"http://{LOOPBACK}:{port}"
     try:
         wait_for(base + "/")

@@ -1,8 +1,10 @@
-"""The built zip, not the source tree: unpacked, on the Lambda runtime's Python, with a runtime SDK behind it.
+"""The built zip, run the way Lambda runs it: AWS's Runtime Interface Emulator starts
+``python3.13 -m awslambdaric <handler>`` over the unpacked zip, with the runtime's own (older, or
+the pinned) SDK after it on the path, and events go in over HTTP.
 
-Each delivery runs in a fresh interpreter whose import path is only the unpacked zip followed by
-a folder holding a runtime SDK (the old one a python3.13 runtime carried in late 2024, and the
-current pinned one), against the moto server and the failing staging server.
+The handler string, runtime and architecture come from the Terraform modules. Without the
+emulator (no Go to build it) or without Python 3.13, the tests say so in one line and run the
+zip through the in-process bootstrap instead.
 """
 
 from __future__ import annotations
@@ -10,17 +12,19 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import time
 import uuid
 
 import pytest
 
-from devkit import artifact
+from devkit import artifact, rie
 from devkit.events import bulk_request, proxy_event, sample_bytes
-from devkit.staging import SIGNATURE_QUERY, Behaviour
+from devkit.staging import SIGNATURE, Behaviour
 
 DATA = sample_bytes("data.csv")
 HEADER = sample_bytes("metadata_header.csv")
 PINNED_SDK = artifact.pinned_sdk_version()
+DEPLOYED = artifact.deployed_function()
 # What the zip bundles that a runtime also provides: leave it out to see what the runtime's SDK does.
 SDK_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py")
 
@@ -28,7 +32,8 @@ SDK_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.
 @pytest.fixture(scope="module")
 def runtime():
     runtime = artifact.lambda_runtime()
-    print(f"\nartifact tests run on {runtime.describe()}")
+    print(f"\nartifact tests: {artifact.runner_description(runtime)}; Terraform deploys {DEPLOYED}")
+    assert runtime.version == DEPLOYED.python_version or not runtime.is_lambda_version
     return runtime
 
 
@@ -42,28 +47,43 @@ def sdk(request, runtime):
     return artifact.runtime_sdk(request.param, runtime)
 
 
-def invoke(runtime, path, document, bucket, moto_endpoint, allowlist, **env):
-    settings = {
+def settings(bucket, moto_endpoint, staging, **env):
+    return {
         "AWS_ENDPOINT_URL": moto_endpoint,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_REGION": "eu-west-1",
+        "POWERTOOLS_SERVICE_NAME": "ci360-artifact-test",
+        "POWERTOOLS_METRICS_NAMESPACE": "CI360S3BulkConnector",
         "s3_bucket_name": bucket,
-        "source_host_allowlist": allowlist,
+        "source_host_allowlist": f"127.0.0.1:{staging.port}",
         "source_backoff_seconds": "0",
         "source_max_retries": "1",
         **env,
     }
-    invocation = artifact.invoke(runtime, path, proxy_event(document), settings)
-    assert SIGNATURE_QUERY.split("X-Amz-Signature=")[1] not in invocation.logs
-    return invocation.answer["statusCode"], json.loads(invocation.answer["body"])
+
+
+def run(runtime, path, documents, env, timeout_seconds=900):
+    result = artifact.run_artifact(runtime, path, DEPLOYED.handler, [proxy_event(d) for d in documents], env,
+                                   timeout_seconds=timeout_seconds)  # fmt: skip
+    assert SIGNATURE not in result.logs
+    for line in result.logs.splitlines():  # ours: one JSON object per line; the rest is the runtime's
+        if line.strip():
+            assert (line.startswith("{") and isinstance(json.loads(line), dict)) or rie.RUNTIME_LINE.match(line), line
+    return result
 
 
 @pytest.fixture
 def deliver(runtime, task, sdk, bucket, moto_endpoint, staging):
     """Deliver through the unpacked zip with the runtime SDK behind it: (status code, answer body)."""
-    allowlist = f"127.0.0.1:{staging.port}"
-    return lambda document, **env: invoke(runtime, [task, sdk], document, bucket, moto_endpoint, allowlist, **env)
+
+    def deliver(document, **env):
+        result = run(runtime, [task, sdk], [document], settings(bucket, moto_endpoint, staging, **env))
+        (answer,) = result.answers
+        return answer["statusCode"], json.loads(answer["body"])
+
+    return deliver
 
 
 def object_bytes(s3, bucket, key):
@@ -122,6 +142,28 @@ def test_expired_url_is_502_and_writes_nothing(deliver, s3, bucket, staging):
     assert no_open_uploads(s3, bucket)
 
 
+def test_an_invalid_body_is_400(deliver, staging):
+    status, body = deliver({"presignedUrls": {"dataFile": "https://evil.example\\.amazonaws.com/x"}})
+    assert (status, body["status"]) == (400, "BadRequest"), body
+
+
+def test_a_slow_source_is_answered_before_the_function_timeout(runtime, task, bucket, moto_endpoint, staging, s3):
+    """Lambda (here: the emulator) stops a function at its timeout; the function answers first."""
+    timeout = 10
+    big = b"0123456789,abcdefghij\n" * 200_000  # ~4.2 MiB, then a byte every 2 s
+    url = staging.put("/d.csv", big, Behaviour(drip_after=3 * 1024 * 1024, drip_seconds=2))
+    env = settings(bucket, moto_endpoint, staging, delivery_mode="sync", include_header="false")
+    started = time.monotonic()
+    result = run(runtime, [task, artifact.runtime_sdk(PINNED_SDK, runtime)], [bulk_request(url, None)], env, timeout)
+    seconds = time.monotonic() - started
+    (answer,) = result.answers
+    assert "statusCode" in answer, answer  # the function's own answer, not the emulator's timeout error
+    assert answer["statusCode"] == 500 and "before the Lambda timeout" in json.loads(answer["body"])["message"]
+    assert seconds < timeout + 3  # the emulator's start and INIT included
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+    assert no_open_uploads(s3, bucket)
+
+
 def test_without_the_bundled_sdk_an_old_runtime_fails_every_delivery(
     runtime, task, bucket, moto_endpoint, staging, tmp_path
 ):
@@ -131,5 +173,6 @@ def test_without_the_bundled_sdk_an_old_runtime_fails_every_delivery(
     assert not (unbundled / "botocore").exists()
     old_sdk = artifact.runtime_sdk(artifact.OLD_RUNTIME_SDK, runtime)
     request = bulk_request(staging.put("/d.csv", DATA), staging.put("/m.csv", HEADER))
-    status, body = invoke(runtime, [unbundled, old_sdk], request, bucket, moto_endpoint, f"127.0.0.1:{staging.port}")
-    assert (status, body["status"]) == (500, "Error"), body
+    (answer,) = run(runtime, [unbundled, old_sdk], [request], settings(bucket, moto_endpoint, staging)).answers
+    body = json.loads(answer["body"])
+    assert (answer["statusCode"], body["status"]) == (500, "Error"), body

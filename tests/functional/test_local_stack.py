@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 import requests
 
+from devkit import artifact, rie
 from devkit.events import bulk_request, sample_bytes
-from devkit.local_api import LocalApi
+from devkit.local_api import EmulatedRunner, LocalApi, gateway_templates, request_schema
+from devkit.loopback import free_port
 from devkit.smoke import EXPECTED, run_smoke
 
 
@@ -29,19 +32,76 @@ def post(api, body, key):
     return requests.post(api.url, data=json.dumps(body), headers=headers, timeout=30)
 
 
+def deployed_gateway_body(response_type, request_id, error=""):
+    """The api module's gateway-response template for ``response_type``, rendered (Terraform's text)."""
+    template = gateway_templates()[response_type][1]
+    return json.loads(
+        template.replace("$context.requestId", request_id).replace("$context.error.validationErrorString", error)
+    )
+
+
 @pytest.mark.parametrize("key", [None, "", "wrong-key"])
 def test_local_api_refuses_missing_or_wrong_key_before_the_function(api, staging, key):
     body = bulk_request(staging.put("/d.csv", b"a\n"), staging.put("/m.csv", b"x"))
     response = post(api, body, key)
+    answer = response.json()
     assert response.status_code == 403
-    assert response.json()["status"] == "Forbidden"
+    assert answer == deployed_gateway_body("INVALID_API_KEY", answer["request_id"])
     assert staging.requests == []
 
 
-def test_local_api_validates_the_body_like_the_request_model(api, staging):
+def test_local_api_validates_the_body_with_the_api_modules_schema(api, staging):
     response = post(api, {"sendParameters": {"s3_filename": "a.csv"}}, api.api_key)
+    answer = response.json()
     assert response.status_code == 400
-    assert response.json()["status"] == "BadRequest"
+    assert answer == deployed_gateway_body("BAD_REQUEST_BODY", answer["request_id"], answer["message"])
+    assert "presignedUrls" in answer["message"]
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/upload"), ("POST", "/other"), ("PUT", "/upload")])
+def test_an_unknown_path_or_method_is_api_gateways_missing_authentication_token(api, method, path):
+    response = requests.request(method, api.base_url + path, headers={"x-api-key": api.api_key}, timeout=10)
+    assert (response.status_code, response.json()) == (403, {"message": "Missing Authentication Token"})
+
+
+def test_the_schema_terraform_loads_is_the_one_the_stand_in_validates_with():
+    from devkit.tfconfig import resource
+
+    model = resource("modules/api", "aws_api_gateway_model", "bulk_request")
+    assert model["schema"] == '${file("${path.module}/bulk_request.schema.json")}'
+    assert request_schema()["required"] == ["presignedUrls", "sendParameters"]
+
+
+@pytest.mark.skipif(rie.available() is not None, reason="the emulator is built by `make tools` (needs Go)")
+def test_the_stand_in_runs_the_built_zip_and_its_hand_off_under_the_emulator(s3, bucket, staging, tmp_path):
+    runtime = artifact.lambda_runtime()
+    if not runtime.is_lambda_version:
+        pytest.skip("no Python 3.13")
+    task = artifact.build_and_unpack(tmp_path, runtime)
+    port = free_port()
+    environment = {
+        **{k: v for k, v in os.environ.items() if k.startswith(("AWS_", "POWERTOOLS_"))},
+        "AWS_ENDPOINT_URL_LAMBDA": f"http://127.0.0.1:{port}",
+        "s3_bucket_name": bucket,
+        "source_host_allowlist": f"127.0.0.1:{staging.port}",
+        "delivery_mode": "async",
+    }
+    sdk = artifact.runtime_sdk(artifact.OLD_RUNTIME_SDK, runtime)
+    handler = artifact.deployed_function().handler
+    with rie.emulated(runtime.python, [task, sdk], handler, environment) as function:
+        runner = EmulatedRunner(function)
+        api = LocalApi(runner, port=port).start()
+        try:
+            data = sample_bytes("data.csv")
+            request = bulk_request(staging.put("/d.csv", data), staging.put("/m.csv", b"a,b"))
+            response = post(api, request, api.api_key)
+            assert response.status_code == 202, response.text
+            runner.wait()
+        finally:
+            api.stop()
+        assert runner.failures == []
+        assert "asynchronous run started" in function.logs()
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == b"a,b\n" + data
 
 
 def test_local_api_delivers_with_the_key_in_any_header_case(api, staging, s3, bucket):
@@ -99,3 +159,5 @@ def test_make_demo_shows_the_delivered_object_and_a_refused_request():
     assert "identity_id,email,first_name" in result.stdout
     assert "→ 403" in result.stdout
     assert "X-Amz-Signature" not in result.stdout + result.stderr
+    if rie.available() is None and artifact.lambda_runtime().is_lambda_version:
+        assert "Runtime Interface Emulator" in result.stdout  # the built zip, as Lambda runs it

@@ -48,7 +48,7 @@ def test_logs_hold_no_signature_no_api_key_no_file_content(
     assert_clean(text)
     events = [json.loads(line) for line in json_logs.text.splitlines() if line.startswith("{")]
     ours = [e for e in events if e["name"].startswith("s3_bulk_upload")]
-    assert all(e["request_id"] for e in ours)
+    assert all(e["function_request_id"] for e in ours)
     finished = [e for e in ours if e["message"] == "transfer finished"]
     assert finished and finished[0]["data_bytes"] == len(DATA) * 20_000 and finished[0]["resumes"] == 1
     assert "seconds" in finished[0] and "object_bytes" in finished[0]

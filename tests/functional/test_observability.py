@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import uuid
 
 import boto3
@@ -39,7 +40,7 @@ def metric_values(documents):
 def assert_dimensions_are_safe(documents):
     for document in documents:
         for directive in document["_aws"]["CloudWatchMetrics"]:
-            assert directive["Namespace"] == "CI360S3BulkConnector"
+            assert directive["Namespace"] == os.environ["POWERTOOLS_METRICS_NAMESPACE"]
             for dimension_set in directive["Dimensions"]:
                 assert set(dimension_set) <= {"service", "status_code"}
                 for name in dimension_set:
@@ -67,7 +68,9 @@ def test_three_rows_are_counted_and_metered(s3, bucket, staging, capsys, json_lo
 
     lines = [json.loads(line) for line in json_logs.text.splitlines() if line.startswith("{")]
     ours = [line for line in lines if line["name"].startswith("s3_bulk_upload")]
-    assert ours and all("function_name" in line and "cold_start" in line and line["request_id"] for line in ours)
+    assert ours and all(
+        "function_name" in line and "cold_start" in line and line["function_request_id"] for line in ours
+    )
     finished = [line for line in ours if line["message"] == "transfer finished"]
     assert finished[0]["rows"] == 3
 

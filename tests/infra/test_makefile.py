@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -12,6 +13,7 @@ from devkit.paths import ROOT
 
 FAKE_TERRAFORM = """#!/usr/bin/env bash
 echo "$PWD|$*" >> "$TF_LOG_FILE"
+[ "$1" = version ] && echo "Terraform v1.15.5"
 case "$1 $2" in
   "workspace select") [ -f "$TF_LOG_FILE.ws-$3" ] || exit 1 ;;
   "workspace new") touch "$TF_LOG_FILE.ws-$3" ;;
@@ -37,22 +39,82 @@ def checkout(tmp_path):
     return tmp_path / "repo", fake, tmp_path / "calls.log"
 
 
-def make(checkout, *args):
+# The venv's Python for the workspace checks; the zip build is recorded, not run (tested elsewhere).
+FAKE_PYTHON = """#!/usr/bin/env bash
+if [ "$2" = devkit.build_zip ]; then echo "python|build_zip $*" >> "$TF_LOG_FILE"; exit 0; fi
+exec {python} "$@"
+"""
+
+
+def make(checkout, *args, terraform=None):
     repo, fake, log = checkout
+    python = repo.parent / "python"
+    python.write_text(FAKE_PYTHON.format(python=sys.executable))
+    python.chmod(0o755)
     env = {**os.environ, "TF_LOG_FILE": str(log)}
     result = subprocess.run(
-        ["make", "--no-print-directory", "-o", "package", f"TERRAFORM={fake}", *args],
+        ["make", "--no-print-directory", "-o", ".venv/.installed", f"PY={python}", f"TERRAFORM={terraform or fake}",
+         *args],
         cwd=repo, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     calls = [line.split("|", 1)[1] for line in log.read_text().splitlines()] if log.exists() else []
     return result, calls
 
 
-def test_plan_needs_a_backend_configuration(checkout):
+def test_plan_needs_a_backend_configuration_and_says_so_before_building_anything(checkout):
     result, calls = make(checkout, "plan", "WORKSPACE=dev")
     assert result.returncode != 0
     assert "copy terraform/backend.hcl.example" in result.stdout + result.stderr
-    assert calls == []
+    assert [c for c in calls if not c.startswith("version")] == []  # no zip built, no init
+
+
+def test_an_old_terraform_is_one_clear_line_before_anything_runs(checkout, tmp_path):
+    (checkout[0] / "terraform" / "backend.hcl").write_text('bucket = "state"\n')
+    old = tmp_path / "old-terraform"
+    old.write_text('#!/usr/bin/env bash\necho "old|$*" >> "$TF_LOG_FILE"\necho "Terraform v1.9.8"\n')
+    old.chmod(0o755)
+    result, calls = make(checkout, "apply", "WORKSPACE=dev", terraform=old)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "terraform 1.9.8 is older than 1.15.5 (.terraform-version)" in output
+    assert output.count("older than") == 1
+    assert calls == ["version"]
+
+
+@pytest.mark.parametrize(("tfvars_arch", "requested", "built"), [("x86_64", None, "x86_64"), (None, None, "arm64")])
+def test_the_zip_is_built_for_the_architecture_the_workspace_deploys(checkout, tfvars_arch, requested, built):
+    repo = checkout[0]
+    (repo / "terraform" / "backend.hcl").write_text('bucket = "state"\n')
+    if tfvars_arch:
+        with (repo / "terraform" / "env" / "dev.tfvars").open("a") as tfvars:
+            tfvars.write(f'\nlambda_architecture = "{tfvars_arch}"\n')
+    result, calls = make(checkout, "apply", "WORKSPACE=dev")
+    assert result.returncode == 0, result.stdout + result.stderr
+    (build,) = [c for c in calls if c.startswith("build_zip")]
+    assert build.endswith(f"--arch {built}")
+    assert calls[-1] == "apply -input=false -var-file=env/dev.tfvars"
+
+
+@pytest.mark.parametrize(("tfvars_arch", "requested"), [("x86_64", "arm64"), (None, "x86_64")])
+def test_an_arch_that_differs_from_the_workspaces_is_refused_before_apply(checkout, tfvars_arch, requested):
+    repo = checkout[0]
+    (repo / "terraform" / "backend.hcl").write_text('bucket = "state"\n')
+    if tfvars_arch:
+        with (repo / "terraform" / "env" / "dev.tfvars").open("a") as tfvars:
+            tfvars.write(f'\nlambda_architecture = "{tfvars_arch}"\n')
+    result, calls = make(checkout, "apply", "WORKSPACE=dev", f"ARCH={requested}")
+    assert result.returncode != 0
+    assert f"ARCH={requested}, but" in result.stdout + result.stderr
+    assert not any(c.startswith(("build_zip", "apply", "init")) for c in calls)
+
+
+def test_rotate_api_key_replaces_the_key_at_its_address(checkout):
+    (checkout[0] / "terraform" / "backend.hcl").write_text('bucket = "state"\n')
+    result, calls = make(checkout, "rotate-api-key", "WORKSPACE=prod")
+    assert result.returncode == 0, result.stdout + result.stderr
+    address = "module.connector.module.api.aws_api_gateway_api_key.ci360"
+    assert f"apply -input=false -var-file=env/prod.tfvars -replace={address}" in calls
+    assert "new API key (x-api-key): k3y-value" in result.stdout
 
 
 def test_plan_inits_with_the_backend_creates_the_workspace_and_passes_its_tfvars(checkout):
@@ -60,7 +122,7 @@ def test_plan_inits_with_the_backend_creates_the_workspace_and_passes_its_tfvars
     (repo / "terraform" / "backend.hcl").write_text('bucket = "state"\n')
     result, calls = make(checkout, "plan", "WORKSPACE=prod")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert calls == [
+    assert [c for c in calls if not c.startswith(("version", "build_zip"))] == [
         "init -input=false -reconfigure -backend-config=backend.hcl",
         "workspace select prod",
         "workspace new prod",

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import signal
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -403,10 +408,13 @@ def test_rest_api_method_requires_api_key_and_proxies_to_lambda():
 def test_request_model_requires_presigned_urls_and_send_parameters():
     m = "modules/api"
     assert resource(m, "aws_api_gateway_request_validator", "body")["validate_request_body"] is True
-    schema = resource(m, "aws_api_gateway_model", "bulk_request")["schema"]
-    assert 'required = ["presignedUrls", "sendParameters"]' in schema.replace("'", '"') or (
-        "presignedUrls" in schema and "sendParameters" in schema and "required" in schema
+    assert resource(m, "aws_api_gateway_model", "bulk_request")["schema"] == (
+        '${file("${path.module}/bulk_request.schema.json")}'
     )
+    schema = json.loads((TERRAFORM / m / "bulk_request.schema.json").read_text())
+    assert schema["required"] == ["presignedUrls", "sendParameters"]
+    assert schema["properties"]["presignedUrls"]["required"] == ["dataFile"]
+    assert schema["properties"]["sendParameters"]["required"] == ["s3_filename"]
 
 
 def test_deployment_redeploys_on_change_and_stage_logs_safely():
@@ -527,24 +535,35 @@ def test_tflint_versions_are_pinned_in_one_place():
     assert re.search(r"(?m)^TFLINT_VERSION\s*:=\s*v\d+\.\d+\.\d+$", makefile)
 
 
-@pytest.mark.skipif(not TFLINT.exists(), reason="tflint is built by `make tools`, which needs Go")
-def test_tflint_with_the_aws_ruleset_reports_a_finding(tmp_path):
-    """The configuration make test lints with really loads the AWS ruleset and fails on a finding."""
-    import subprocess
+def run_tflint(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """tflint in a session and TMPDIR of its own, ended whole afterwards (it leaves its bundled plugin running)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {"PATH": "/usr/bin:/bin", "TMPDIR": tmp, "TFLINT_PLUGIN_DIR": str(ROOT / ".tools" / "tflint-plugins")}
+        process = subprocess.Popen([str(TFLINT), f"--chdir={cwd}", f"--config={ROOT / '.tflint.hcl'}", *arguments],
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   start_new_session=True)  # fmt: skip
+        stdout, stderr = process.communicate(timeout=300)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
+
+@pytest.mark.skipif(not TFLINT.exists(), reason="tflint is built by `make tools`, which needs Go")
+def test_tflint_with_the_aws_ruleset_reports_a_core_and_an_aws_finding(tmp_path):
+    """The configuration make test lints with really loads the AWS ruleset, and its rules bite: a
+    ruleset that loads but checks nothing would not find the invalid runtime."""
     (tmp_path / "main.tf").write_text(
         'terraform {\n  required_version = ">= 1.15.5"\n}\n\n'
-        'variable "unused" {\n  description = "Declared, never used."\n  type        = string\n}\n'
+        'variable "unused" {\n  description = "Declared, never used."\n  type        = string\n}\n\n'
+        'resource "aws_lambda_function" "f" {\n  function_name = "f"\n'
+        '  role          = "arn:aws:iam::123456789012:role/r"\n'
+        '  handler       = "h.handler"\n  runtime       = "python2.8"\n  filename      = "f.zip"\n}\n'
     )
-    env = {"PATH": "/usr/bin:/bin", "TFLINT_PLUGIN_DIR": str(ROOT / ".tools" / "tflint-plugins")}
-    config = str(ROOT / ".tflint.hcl")
-    version = subprocess.run([str(TFLINT), "--version", f"--chdir={tmp_path}", f"--config={config}"],
-                             env=env, capture_output=True, text=True, check=True)  # fmt: skip
-    assert "ruleset.aws (0.48.0)" in version.stdout
-    result = subprocess.run([str(TFLINT), f"--chdir={tmp_path}", f"--config={config}"],
-                            env=env, capture_output=True, text=True, check=False)  # fmt: skip
+    assert "ruleset.aws (0.48.0)" in run_tflint("--version", cwd=tmp_path).stdout
+    result = run_tflint(cwd=tmp_path)
     assert result.returncode != 0
-    assert "terraform_unused_declarations" in result.stdout
+    assert "terraform_unused_declarations" in result.stdout  # a core rule
+    assert "aws_lambda_function_invalid_runtime" in result.stdout  # a rule of the AWS ruleset
 
 
 # -- the provider's schema, offline (a snapshot of @cdktn/provider-aws: make provider-schema) ------------

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 
+from devkit import LOCAL_POWERTOOLS_ENVIRONMENT
 from devkit.lambda_context import LocalContext
-from s3_bulk_upload.logs import PACKAGE, formatter, logger, request_context, scrub, setup_logging
+from s3_bulk_upload.logs import PACKAGE, formatter, logger, scrub, setup_logging
 
 
 def record(message, exc_info=None, **extra):
@@ -45,15 +47,19 @@ def test_scrub_whatever_the_path_holds():
         assert "5ec7e7" not in scrub(text) and "AKIA" not in scrub(text), text
 
 
-def test_a_line_is_one_json_object_with_the_request_id_and_every_value_scrubbed():
-    with request_context("req-42"):
-        text = formatter.format(
-            record("fetching https://h/x?X-Amz-Signature=s", key="a.csv", nested={"u": ["https://h/y?s=1"]})
-        )
+def test_a_line_is_one_json_object_with_the_service_from_the_environment_and_every_value_scrubbed():
+    text = formatter.format(
+        record("fetching https://h/x?X-Amz-Signature=s", key="a.csv", nested={"u": ["https://h/y?s=1"]})
+    )
     document = json.loads(text)
     assert "\n" not in text
-    assert document["request_id"] == "req-42" and document["level"] == "INFO"
-    assert document["name"] == "s3_bulk_upload.test" and document["service"] == "ci360-s3-bulk-connector"
+    assert document["level"] == "INFO" and "request_id" not in document  # Powertools' function_request_id only
+    assert document["name"] == "s3_bulk_upload.test"
+    assert (
+        document["service"]
+        == os.environ["POWERTOOLS_SERVICE_NAME"]
+        == LOCAL_POWERTOOLS_ENVIRONMENT["POWERTOOLS_SERVICE_NAME"]
+    )
     assert document["message"] == "fetching https://h/x?<redacted>"
     assert document["key"] == "a.csv" and document["nested"] == {"u": ["https://h/y?<redacted>"]}
 
@@ -65,13 +71,6 @@ def test_a_traceback_is_scrubbed_too():
         document = line(record("failed", exc_info=sys.exc_info()))
     assert "secret" not in json.dumps(document)
     assert document["exception_name"] == "ValueError"
-
-
-def test_the_request_id_is_restored_after_the_request():
-    with request_context("outer"):
-        with request_context("inner"):
-            assert line(record("x"))["request_id"] == "inner"
-        assert line(record("x"))["request_id"] == "outer"
 
 
 def test_lambda_context_keys_and_the_trace_id(monkeypatch):

@@ -1,0 +1,59 @@
+"""Processes the toolkit starts end with whoever started them: on SIGINT, SIGTERM, or the parent's death.
+
+- ``dies_with_parent``: a ``preexec_fn`` for child servers (moto, the staging server, the Lambda
+  emulator). Linux's parent-death signal ends the child when the process that started it dies,
+  even by SIGKILL; elsewhere it does nothing.
+- ``stopped_by_signals``: SIGTERM (and SIGHUP) raise ``SystemExit`` in the main thread, so
+  ``with`` blocks and ``finally`` clauses stop the servers they started; ``make`` passes SIGTERM
+  on to nothing, so a long-running target also watches its parent and stops when it is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+_PR_SET_PDEATHSIG = 1
+
+
+def dies_with_parent() -> None:
+    """In the child, before exec: receive SIGTERM when the parent dies (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _exit(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def stopped_by_signals(watch_parent: bool = True) -> Iterator[None]:
+    """Within: SIGTERM/SIGHUP end the main thread through SystemExit (so cleanup runs); with
+    ``watch_parent``, the same happens when the parent process is gone (``make`` was killed)."""
+    previous = {sig: signal.signal(sig, _exit) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    stop = threading.Event()
+    if watch_parent:
+        parent = os.getppid()
+
+        def watch() -> None:
+            while not stop.wait(0.5):
+                if os.getppid() != parent:
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    return
+
+        threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
