@@ -20,9 +20,9 @@ TERRAFORM_DOCS_VERSION := v0.20.0
 TERRAFORM_DOCS      := $(TOOLS)/bin/terraform-docs
 # AWS's Lambda Runtime Interface Emulator: the artifact test and `make serve` run the zip under it.
 RIE_VERSION         := v0.0.0-20261030222936-bef5c4ba774d
-MODULE_DIRS         := $(TF_DIR) $(sort $(wildcard $(TF_DIR)/modules/*)) $(sort $(wildcard examples/*))
+MODULE_DIRS         := $(TF_DIR) $(TF_DIR)/bootstrap $(sort $(wildcard $(TF_DIR)/modules/*)) $(sort $(wildcard examples/*))
 
-.PHONY: help venv test typecheck tools tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key
+.PHONY: help venv test typecheck tools tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key bootstrap teardown
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -120,8 +120,21 @@ plan: preflight workspace-package workspace ## terraform plan for WORKSPACE (def
 apply: preflight workspace-package workspace ## terraform apply for WORKSPACE
 	cd $(TF_DIR) && $(TERRAFORM) apply -input=false -var-file=$(TFVARS)
 
-destroy: preflight workspace-package workspace ## terraform destroy for WORKSPACE (the zip must exist for Terraform to read the config)
+destroy: preflight workspace-package workspace ## terraform destroy for WORKSPACE: refused while its bucket exists (prevent_destroy); see make teardown
 	cd $(TF_DIR) && $(TERRAFORM) destroy -input=false -var-file=$(TFVARS)
+
+# Once per account and Region, before the first apply: the CloudWatch role every API Gateway stage
+# in the Region logs through (an account-wide setting no workspace owns), in a state of its own.
+REGION ?= $(shell sed -n 's/^aws_region *= *"\(.*\)"/\1/p' $(TF_DIR)/$(TFVARS))
+
+bootstrap: preflight ## Once per account and REGION (default: WORKSPACE's): API Gateway's CloudWatch logging role
+	cd $(TF_DIR)/bootstrap && $(TERRAFORM) init -input=false -reconfigure -backend-config=../backend.hcl \
+	  -backend-config=key=ci360-s3-bulk-connector/bootstrap/$(REGION)/terraform.tfstate
+	cd $(TF_DIR)/bootstrap && $(TERRAFORM) apply -input=false -var=aws_region=$(REGION)
+
+# Deliberately delete a (test) workspace with its exports: says what goes, asks for the name.
+teardown: preflight workspace-package workspace ## Delete WORKSPACE and its bucket with every export (asks for the workspace name)
+	$(PY) -m devkit.teardown --terraform $(TERRAFORM) --terraform-dir $(TF_DIR) --workspace $(WORKSPACE) --tfvars $(TFVARS)
 
 # The webhook's API key, replaced: the old key stops working at once (paste the new one into CI360).
 API_KEY_ADDRESS := module.connector.module.api.aws_api_gateway_api_key.ci360

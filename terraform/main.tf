@@ -24,6 +24,9 @@ module "connector" {
   stage_name      = terraform.workspace
   lambda_zip_path = "${path.root}/${var.lambda_zip_path}"
 
+  create_bucket                    = var.create_bucket
+  sse_algorithm                    = var.sse_algorithm
+  sse_kms_key_arn                  = var.sse_kms_key_arn
   existing_bucket_name             = var.existing_bucket_name
   bucket_name                      = var.bucket_name
   s3_key_prefix                    = var.s3_key_prefix
@@ -57,7 +60,7 @@ module "connector" {
   api_throttle_burst_limit         = var.api_throttle_burst_limit
   api_quota_per_day                = var.api_quota_per_day
   api_execution_logging_level      = var.api_execution_logging_level
-  manage_api_gateway_account       = var.manage_api_gateway_account
+  attach_waf_web_acl               = var.attach_waf_web_acl
   waf_web_acl_arn                  = var.waf_web_acl_arn
   allowed_source_cidrs             = var.allowed_source_cidrs
   bucket_eventbridge_notifications = var.bucket_eventbridge_notifications

@@ -33,8 +33,14 @@ variable "tags" {
 # Destination bucket
 # ---------------------------------------------------------------------------------------------
 
+variable "create_bucket" {
+  description = "Create the exports bucket (true), or deliver into existing_bucket_name (false). A boolean, so a bucket name computed in the same apply can still be used."
+  type        = bool
+  default     = true
+}
+
 variable "existing_bucket_name" {
-  description = "Deliver into this existing bucket instead of creating one. Its settings are left as they are."
+  description = "With create_bucket = false: deliver into this existing bucket. Its settings are left as they are."
   type        = string
   default     = null
 
@@ -61,15 +67,27 @@ variable "kms_key_arn" {
 
 }
 
+variable "sse_algorithm" {
+  description = "ServerSideEncryption the function sends with every upload (AES256, aws:kms, aws:kms:dsse), for a bucket whose policy requires the header; empty: the bucket's default encryption applies."
+  type        = string
+  default     = ""
+}
+
+variable "sse_kms_key_arn" {
+  description = "SSEKMSKeyId the function sends with every upload (with sse_algorithm aws:kms or aws:kms:dsse); the role may use only this key. Empty: none."
+  type        = string
+  default     = ""
+}
+
 variable "expire_exports_after_days" {
-  description = "Delete delivered exports this many days after delivery; 0 keeps them."
+  description = "Expire delivered exports this many days after delivery; 0 keeps them. The bucket is versioned: expiry adds a delete marker, and S3 deletes the data itself 30 days later (the noncurrent-version rule), so an export is gone after this many days + 30."
   type        = number
   default     = 0
 
 }
 
 variable "force_destroy_bucket" {
-  description = "Allow terraform destroy to delete a created bucket that still holds exports."
+  description = "Let S3 delete a created bucket that still holds exports when Terraform deletes it. The bucket keeps prevent_destroy either way: `make teardown` is the deliberate way to delete a workspace with its exports."
   type        = bool
   default     = false
 }
@@ -278,14 +296,14 @@ variable "api_execution_logging_level" {
 
 }
 
-variable "manage_api_gateway_account" {
-  description = "Create the account-level CloudWatch role API Gateway logs through. One per account and region: set true in one workspace only."
+variable "attach_waf_web_acl" {
+  description = "Associate waf_web_acl_arn with the webhook's stage. A boolean, so the ACL may be created in the same apply."
   type        = bool
   default     = false
 }
 
 variable "waf_web_acl_arn" {
-  description = "ARN of a regional WAFv2 web ACL to associate with the webhook's stage; null for none."
+  description = "With attach_waf_web_acl = true: ARN of a regional WAFv2 web ACL to associate with the webhook's stage."
   type        = string
   default     = null
 
@@ -309,7 +327,7 @@ variable "bucket_eventbridge_notifications" {
 }
 
 variable "code_signing_config_arn" {
-  description = "Code signing configuration the function's deployments must satisfy (organisations that require signed code), or null."
+  description = "Not supported yet; must stay null. `make package` builds an unsigned zip, which an enforcing code signing configuration rejects: the signing path (AWS Signer profile, signing job, deployment from the signed object) does not exist in this module."
   type        = string
   default     = null
 

@@ -90,6 +90,17 @@ def _allowlist(name: str, raw: str) -> tuple[str, ...]:
     return hosts
 
 
+_KMS_KEY = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+")
+SSE_ALGORITHMS = ("", "AES256", "aws:kms", "aws:kms:dsse")
+
+
+def _kms_key(name: str, raw: str) -> str:
+    value = raw.strip()
+    if value and not _KMS_KEY.fullmatch(value):
+        raise ConfigError(f"{name} must be a KMS key or alias ARN, not {value!r}")
+    return value
+
+
 def _bus(name: str, raw: str) -> str:
     value = raw.strip()
     if value and not _BUS.fullmatch(value):
@@ -124,7 +135,21 @@ class Config:
     delivery_event_bus: str = _setting(
         "delivery_event_bus", "", _bus, "EventBridge bus name or ARN for the delivery event; empty: none"
     )
-    # Not in the contract's table: tuning knobs with safe defaults, documented in the README.
+    # Not in the contract's table: settings with safe defaults, documented in the README.
+    sse_algorithm: str = _setting(
+        "sse_algorithm",
+        "",
+        _one_of(SSE_ALGORITHMS, str.strip),
+        "ServerSideEncryption sent with every upload; empty: the bucket's default",
+        contract=False,
+    )
+    sse_kms_key_arn: str = _setting(
+        "sse_kms_key_arn",
+        "",
+        _kms_key,
+        "SSEKMSKeyId sent with every upload (with sse_algorithm aws:kms*)",
+        contract=False,
+    )
     part_size_mib: int = _setting("part_size_mib", 8, _whole(5, 512), "multipart part size", contract=False)
     max_concurrency: int = _setting("max_concurrency", 8, _whole(1, 64), "parts uploaded at once", contract=False)
     source_connections: int = _setting(
@@ -157,4 +182,7 @@ def load_config(env: Mapping[str, str]) -> Config:
     for setting in SETTINGS:
         name = setting.metadata["env"]
         values[setting.name] = setting.metadata["parse"](name, env.get(name, environment_value(setting)))
-    return Config(**values)
+    config = Config(**values)
+    if config.sse_kms_key_arn and not config.sse_algorithm.startswith("aws:kms"):
+        raise ConfigError("sse_kms_key_arn needs sse_algorithm aws:kms or aws:kms:dsse")
+    return config

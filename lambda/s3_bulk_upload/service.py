@@ -83,7 +83,9 @@ class Connector:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._config = config
-        self._sink = S3Sink(s3_client, config.bucket)
+        self._sink = S3Sink(
+            s3_client, config.bucket, sse_algorithm=config.sse_algorithm, sse_kms_key_arn=config.sse_kms_key_arn
+        )
         self._lambda_client_factory = lambda_client_factory
         self._events_client_factory = events_client_factory
         self._policy = RetryPolicy(config.source_max_retries, config.source_backoff_seconds)

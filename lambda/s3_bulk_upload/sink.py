@@ -91,9 +91,15 @@ def _error_code(exc: ClientError) -> str:
 class S3Sink:
     """The destination: what a key holds now, and writing a stream to it whole or not at all."""
 
-    def __init__(self, client: S3Client, bucket: str) -> None:
+    def __init__(self, client: S3Client, bucket: str, *, sse_algorithm: str = "", sse_kms_key_arn: str = "") -> None:
         self._client = client
         self.bucket = bucket
+        # Sent with every upload, for buckets whose policy requires the encryption header.
+        self._encryption: dict[str, str] = {}
+        if sse_algorithm:
+            self._encryption["ServerSideEncryption"] = sse_algorithm
+        if sse_kms_key_arn:
+            self._encryption["SSEKMSKeyId"] = sse_kms_key_arn
 
     def existing(self, key: str) -> ExistingObject | None:
         """What the key holds now, or None.
@@ -170,6 +176,7 @@ class S3Sink:
             "ContentType": content_type_for(key),
             "Metadata": metadata,
             "ChecksumAlgorithm": "CRC32",
+            **self._encryption,
         }
         guard = _create_only(self._client) if create_only else contextlib.nullcontext()
         try:

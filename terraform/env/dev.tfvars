@@ -3,7 +3,8 @@ aws_region    = "eu-west-1"
 name_prefix   = "ci360-s3"
 s3_key_prefix = "ci360/"
 
-# Exports land in a bucket this stack creates; set existing_bucket_name to use yours instead.
+# Exports land in a bucket this stack creates; set create_bucket = false and existing_bucket_name
+# to use yours instead.
 expire_exports_after_days = 30
 
 lambda_memory_mb         = 1769
@@ -15,9 +16,6 @@ log_retention_days       = 30
 api_throttle_rate_limit  = 5
 api_throttle_burst_limit = 10
 
-# API Gateway writes access logs through one CloudWatch role per account and region.
-# Leave false when the account already has one (`aws apigateway get-account`).
-manage_api_gateway_account = false
 
 tags = {
   CostCenter = "marketing-ops"

@@ -9,9 +9,10 @@ expire_exports_after_days = 0 # keep exports until your own retention removes th
 lambda_memory_mb         = 3008
 lambda_timeout_seconds   = 900
 lambda_ephemeral_storage = 512
-reserved_concurrency     = 10
-log_level                = "INFO"
-log_retention_days       = 365
+# reserved_concurrency = 10  # only with room in the account's quota: Lambda keeps 100 unreserved
+#                            # (aws lambda get-account-settings: UnreservedConcurrentExecutions)
+log_level          = "INFO"
+log_retention_days = 365
 
 delivery_mode         = "auto"
 async_threshold_bytes = 536870912
@@ -21,9 +22,6 @@ api_throttle_rate_limit  = 10
 api_throttle_burst_limit = 20
 api_quota_per_day        = 10000
 
-# Set true in exactly one long-lived workspace per account and region, and only when the
-# account has no API Gateway CloudWatch role yet.
-manage_api_gateway_account = false
 
 # alarm_sns_topic_arns = ["arn:aws:sns:eu-west-1:111122223333:ops-alerts"]
 

@@ -33,6 +33,8 @@ def hcl_default(value: object) -> str:
         return "`[" + ", ".join(f'"{v}"' for v in value) + "]`"
     if isinstance(value, dict) and not value:
         return "`{}`"
+    if value == "":
+        return '`""`'
     return f"`{value}`"
 
 

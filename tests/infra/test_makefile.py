@@ -147,3 +147,14 @@ def test_ci360_config_prints_the_setup_and_the_key(checkout):
     assert "CI360 setup text" in result.stdout
     assert "API key (x-api-key): k3y-value" in result.stdout
     assert "output -raw ci360_api_key" in calls
+
+
+def test_bootstrap_has_a_state_of_its_own_and_the_workspaces_region(checkout):
+    (checkout[0] / "terraform" / "backend.hcl").write_text('bucket = "state"\n')
+    result, calls = make(checkout, "bootstrap")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        "init -input=false -reconfigure -backend-config=../backend.hcl "
+        "-backend-config=key=ci360-s3-bulk-connector/bootstrap/eu-west-1/terraform.tfstate"
+    ) in calls
+    assert calls[-1] == "apply -input=false -var=aws_region=eu-west-1"

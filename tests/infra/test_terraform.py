@@ -83,8 +83,8 @@ def test_every_example_loads_with_terraform_core_and_sets_only_module_inputs(exa
 
 def test_the_existing_bucket_example_creates_no_bucket():
     call = module("../examples/existing-bucket")["module"]["ci360_connector"]
-    assert call["existing_bucket_name"] == "${var.bucket_name}"
-    assert module(CONNECTOR)["module"]["bucket"]["create"] == "${var.existing_bucket_name == null}"
+    assert call["existing_bucket_name"] == "${var.bucket_name}" and call["create_bucket"] is False
+    assert module(CONNECTOR)["module"]["bucket"]["create"] == "${var.create_bucket}"
 
 
 # -- layout and style ----------------------------------------------------------------------------
@@ -273,9 +273,10 @@ def test_no_broad_managed_policies_anywhere():
         assert '"s3:*"' not in text.replace('actions = ["s3:*"]\n    resources = [\n      aws_s3_bucket', "")
 
 
-def test_role_arn_waits_for_its_policy():
+def test_role_arn_waits_for_its_policy_and_the_vpc_attachment():
+    """Lambda needs the ENI permissions at creation and while it deletes the ENIs on destroy."""
     output = module("modules/iam")["output"]["role_arn"]
-    assert output["depends_on"] == ["${aws_iam_role_policy.function}"]
+    assert output["depends_on"] == ["${aws_iam_role_policy.function}", "${aws_iam_role_policy_attachment.vpc}"]
 
 
 # -- Lambda ----------------------------------------------------------------------------------------------

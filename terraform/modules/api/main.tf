@@ -1,5 +1,3 @@
-data "aws_partition" "current" {}
-
 resource "aws_api_gateway_rest_api" "this" {
   name        = var.name
   description = "Webhook of the SAS CI360 bulk connector: delivers exports to S3."
@@ -131,7 +129,7 @@ resource "aws_api_gateway_stage" "this" {
     })
   }
 
-  depends_on = [aws_api_gateway_account.this]
+  depends_on = [aws_cloudwatch_log_group.execution]
 }
 
 resource "aws_api_gateway_method_settings" "all" {
@@ -193,44 +191,22 @@ resource "aws_lambda_permission" "api" {
   source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/${aws_api_gateway_stage.this.stage_name}/${aws_api_gateway_method.post.http_method}${aws_api_gateway_resource.upload.path}"
 }
 
+# Presence is decided by a boolean known at plan: the ACL's ARN may come from a resource created
+# in the same apply (unknown until then), which a count cannot depend on.
 resource "aws_wafv2_web_acl_association" "stage" {
-  count        = var.waf_web_acl_arn == null ? 0 : 1
+  count        = var.attach_waf_web_acl ? 1 : 0
   resource_arn = aws_api_gateway_stage.this.arn
   web_acl_arn  = var.waf_web_acl_arn
 }
 
-# --- account-level logging role (one per account and region) ---------------------------------
-
-data "aws_iam_policy_document" "apigateway_assume" {
-  count = var.manage_account_logging ? 1 : 0
-
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["apigateway.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "apigateway_logs" {
-  count              = var.manage_account_logging ? 1 : 0
-  name               = "${var.name}-apigateway-logs"
-  assume_role_policy = data.aws_iam_policy_document.apigateway_assume[0].json
-}
-
-resource "aws_iam_role_policy_attachment" "apigateway_logs" {
-  count      = var.manage_account_logging ? 1 : 0
-  role       = aws_iam_role.apigateway_logs[0].name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
-}
-
-resource "aws_api_gateway_account" "this" {
-  count               = var.manage_account_logging ? 1 : 0
-  cloudwatch_role_arn = aws_iam_role.apigateway_logs[0].arn
-
-  depends_on = [aws_iam_role_policy_attachment.apigateway_logs]
+# --- execution logs ---------------------------------------------------------------------------
+# API Gateway writes execution logs to this group, creating it on first use without retention if it
+# does not exist: created here, it is in state, expires with the module's log retention and is
+# deleted with the stage. The account's CloudWatch role is a prerequisite (terraform/bootstrap, once per
+# account and Region), not something a workspace owns.
+resource "aws_cloudwatch_log_group" "execution" {
+  name              = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/${var.stage_name}"
+  retention_in_days = var.log_retention_days
 }
 
 # With allowed_source_cidrs set, calls from any other address are denied before the API key is

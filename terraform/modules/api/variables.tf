@@ -60,16 +60,14 @@ variable "log_retention_days" {
   default     = 90
 }
 
-variable "manage_account_logging" {
-  description = "Create the account-level CloudWatch role API Gateway logs through (one per account and region)."
+variable "attach_waf_web_acl" {
+  description = "Associate waf_web_acl_arn with the stage (a boolean known at plan time)."
   type        = bool
-  default     = false
 }
 
 variable "waf_web_acl_arn" {
   description = "ARN of a regional WAFv2 web ACL to protect the stage with; null for none."
   type        = string
-  default     = null
 }
 
 variable "allowed_source_cidrs" {

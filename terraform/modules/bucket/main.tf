@@ -13,6 +13,13 @@ resource "aws_s3_bucket" "this" {
 
   bucket        = var.bucket_name
   force_destroy = var.force_destroy
+
+  # Exports are the customer's data: `terraform destroy` refuses (before anything is touched)
+  # instead of first stripping the bucket's encryption, public access block, TLS policy and
+  # versioning and then failing on a non-empty bucket. `make teardown` is the deliberate way.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_ownership_controls" "this" {

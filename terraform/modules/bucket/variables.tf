@@ -22,7 +22,7 @@ variable "kms_key_arn" {
 }
 
 variable "expire_exports_after_days" {
-  description = "Expire objects under key_prefix this many days after creation; 0 keeps them."
+  description = "Expire objects under key_prefix this many days after creation (on a versioned bucket: a delete marker; the data goes noncurrent_version_expiration_days later); 0 keeps them."
   type        = number
   default     = 0
 }

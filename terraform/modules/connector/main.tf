@@ -26,7 +26,7 @@ locals {
 module "bucket" {
   source = "../bucket"
 
-  create                    = var.existing_bucket_name == null
+  create                    = var.create_bucket
   bucket_name               = coalesce(var.existing_bucket_name, var.bucket_name, "${local.name}-exports-${data.aws_caller_identity.current.account_id}")
   key_prefix                = var.s3_key_prefix
   kms_key_arn               = var.kms_key_arn
@@ -38,10 +38,11 @@ module "bucket" {
 module "iam" {
   source = "../iam"
 
-  name              = local.name
-  bucket_arn        = module.bucket.bucket_arn
-  key_prefix        = var.s3_key_prefix
-  kms_key_arn       = var.kms_key_arn
+  name       = local.name
+  bucket_arn = module.bucket.bucket_arn
+  key_prefix = var.s3_key_prefix
+  # The key uploads are encrypted with: the one the function names, else the bucket's default.
+  kms_key_arn       = var.sse_kms_key_arn == "" ? var.kms_key_arn : var.sse_kms_key_arn
   function_arn      = local.function_arn
   log_group_arn     = local.log_group_arn
   failure_queue_arn = module.lambda.failure_queue_arn
@@ -86,6 +87,8 @@ module "lambda" {
     max_concurrency       = tostring(var.max_concurrency)
     source_connections    = tostring(var.source_connections)
     delivery_event_bus    = local.delivery_event_bus
+    sse_algorithm         = var.sse_algorithm
+    sse_kms_key_arn       = var.sse_kms_key_arn
     # Powertools: metrics and log lines carry the deployment's service name, which the dashboard reads.
     POWERTOOLS_SERVICE_NAME      = local.name
     POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
@@ -104,7 +107,7 @@ module "api" {
   quota_per_day           = var.api_quota_per_day
   execution_logging_level = var.api_execution_logging_level
   log_retention_days      = var.log_retention_days
-  manage_account_logging  = var.manage_api_gateway_account
+  attach_waf_web_acl      = var.attach_waf_web_acl
   waf_web_acl_arn         = var.waf_web_acl_arn
   allowed_source_cidrs    = var.allowed_source_cidrs
 }

@@ -1,0 +1,26 @@
+variable "aws_region" {
+  description = "Region whose API Gateway account setting this configuration owns."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.aws_region))
+    error_message = "aws_region must be a Region name such as eu-west-1."
+  }
+}
+
+variable "role_name" {
+  description = "Name of the IAM role API Gateway writes its CloudWatch logs with."
+  type        = string
+  default     = "apigateway-cloudwatch-logs"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.role_name))
+    error_message = "role_name must be a valid IAM role name (1-64 characters)."
+  }
+}
+
+variable "tags" {
+  description = "Tags for the role."
+  type        = map(string)
+  default     = {}
+}
