@@ -22,10 +22,13 @@ TERRAFORM_DOCS      := $(TOOLS)/bin/terraform-docs
 RIE_VERSION         := v0.0.0-20261030222936-bef5c4ba774d
 MODULE_DIRS         := $(TF_DIR) $(TF_DIR)/bootstrap $(sort $(wildcard $(TF_DIR)/modules/*)) $(sort $(wildcard examples/*))
 
-.PHONY: help venv test typecheck tools tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key bootstrap teardown
+.PHONY: help venv test typecheck tools tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key bootstrap teardown bench-docs
 
-help: ## List the targets
+help: ## List the targets and the variables they take
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@echo "Variables: WORKSPACE=$(WORKSPACE) (dev|prod|…: env/<WORKSPACE>.tfvars), ARCH=arm64|x86_64 (make package;"
+	@echo "  the workspace targets build for the workspace's lambda_architecture), PORT=$(PORT) (make serve),"
+	@echo "  REGION (make bootstrap; default: the workspace's aws_region), TERRAFORM=$(TERRAFORM)"
 
 # The function and the local toolkit (scripts/devkit) are installed editable: nothing edits sys.path.
 $(VENV)/.installed: requirements-dev.txt lambda/requirements.txt pyproject.toml
@@ -83,9 +86,16 @@ docs: tools ## Regenerate the Terraform READMEs' tables with terraform-docs (ski
 	  for dir in $(MODULE_DIRS); do $(TERRAFORM_DOCS) --config $(CURDIR)/.terraform-docs.yml $$dir || exit 1; done; \
 	fi
 
-bench: $(VENV)/.installed ## Benchmarks: loopback side by side, then AWS-shaped (capped source, one core); BENCH_ARGS=--quick
+bench: $(VENV)/.installed ## Benchmarks: loopback, then AWS-shaped; full runs also re-render docs/performance.md (BENCH_ARGS=--quick: not)
 	$(PY) -m devkit.bench run --json .bench/results.json --plot .bench/performance.png $(BENCH_ARGS)
 	$(PY) -m devkit.bench_aws --json .bench/aws.json --plot .bench/performance-aws.png $(BENCH_AWS_ARGS)
+	$(if $(findstring --quick,$(BENCH_ARGS)),@echo "quick run: docs/performance.md left as it is",$(MAKE) --no-print-directory bench-docs)
+
+bench-docs: $(VENV)/.installed ## Copy .bench/ results into docs/ and render docs/performance.md's figures and verdicts from them
+	cp .bench/results.json docs/performance-results.json
+	cp .bench/aws.json docs/performance-aws-results.json
+	cp .bench/performance.png .bench/performance-aws.png docs/
+	$(PY) -m devkit.bench_docs update
 
 fmt: $(VENV)/.installed ## Format Python and Terraform
 	$(VENV)/bin/ruff format .

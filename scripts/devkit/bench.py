@@ -57,6 +57,14 @@ def make_export(path: Path, size: int) -> None:
 
 
 def peak_rss_mib() -> float:
+    """This process's own peak RSS: VmHWM, which exec resets. (``ru_maxrss`` carries the parent's
+    peak across fork and exec: a child started by a large parent reports the parent's figure.)"""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -213,6 +221,17 @@ def parent(args: argparse.Namespace) -> None:
 
 
 def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    print(table(results))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    if args.plot:
+        plot(results, args.plot)
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """The results as a Markdown table (also docs/performance.md's, rendered by devkit.bench_docs);
+    adds each row's MiB/s and ratios to the original and to the floor."""
     by = {(r["size_mib"], r["contender"]): r for r in results}
     lines = [
         "| size | contender | seconds (median) | min–max | MiB/s | vs original | vs floor | peak RSS MiB |",
@@ -235,13 +254,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
             + (f"{r['vs_floor']:.2f}×" if r["vs_floor"] else "–")
             + f" | {float(r['peak_rss_mib']):.0f} |"
         )
-    table = "\n".join(lines)
-    print(table)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
-    if args.plot:
-        plot(results, args.plot)
+    return "\n".join(lines)
 
 
 def pyplot() -> Any:

@@ -63,6 +63,29 @@ def test_every_lambda_variable_is_documented_with_its_default():
         assert documented[name] == f"`{shown}`", name
 
 
+def test_the_performance_figures_and_verdicts_are_the_committed_results():
+    """docs/performance.md's marked sections are what devkit.bench_docs renders from the JSON."""
+    from devkit import bench_docs
+
+    text = bench_docs.DOC.read_text()
+    assert bench_docs.render(text) == text, "docs/performance.md disagrees with its results: make bench-docs"
+
+
+def test_the_bench_children_report_their_own_peak_memory():
+    """VmHWM is reset by exec; ru_maxrss would carry a large parent's figure into the child."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; big = bytearray(300 * 1024 * 1024); import subprocess; "
+        "print(subprocess.run([sys.executable, '-c', 'from devkit.bench import peak_rss_mib; "
+        "print(peak_rss_mib())'], capture_output=True, text=True).stdout)"
+    )
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    child_peak = float(child.stdout)
+    assert child_peak < 200, child_peak  # not the parent's 300+ MiB
+
+
 def test_every_make_target_named_exists():
     targets = set(re.findall(r"(?m)^([a-z0-9-]+):", (ROOT / "Makefile").read_text()))
     named = set(re.findall(r"make ([a-z0-9-]+)", README))

@@ -27,6 +27,16 @@ def test_package_is_reproducible_and_small(built):
     assert path.stat().st_size < MAX_ZIP_BYTES
 
 
+def test_the_zip_size_the_readme_states_is_the_built_zips(built):
+    import re
+
+    from devkit.paths import ROOT
+
+    stated = re.search(r"about (\d+) MiB, handler import", (ROOT / "README.md").read_text())
+    assert stated, "the README states the zip's size"
+    assert abs(built[0].stat().st_size / 1024 / 1024 - int(stated.group(1))) < 1.0
+
+
 def test_package_layout(built):
     names = zipfile.ZipFile(built[0]).namelist()
     assert "s3_bulk_upload/handler.py" in names
