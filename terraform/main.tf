@@ -56,6 +56,8 @@ module "connector" {
   part_size_mib                    = var.part_size_mib
   max_concurrency                  = var.max_concurrency
   source_connections               = var.source_connections
+  source_max_retries               = var.source_max_retries
+  source_backoff_seconds           = var.source_backoff_seconds
   api_throttle_rate_limit          = var.api_throttle_rate_limit
   api_throttle_burst_limit         = var.api_throttle_burst_limit
   api_quota_per_day                = var.api_quota_per_day

@@ -264,6 +264,18 @@ variable "source_connections" {
 
 }
 
+variable "source_max_retries" {
+  description = "Retries of a failing staging-file request, and interruptions in a row a download survives."
+  type        = number
+  default     = 5
+}
+
+variable "source_backoff_seconds" {
+  description = "First wait before a retry (doubling, at most 10 s; never past the function's deadline)."
+  type        = number
+  default     = 1
+}
+
 # ---------------------------------------------------------------------------------------------
 # API Gateway
 # ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -354,27 +355,27 @@ def test_environment_carries_every_contract_variable():
     assert set(environment) >= CONTRACT_ENV
 
 
-def test_terraform_defaults_are_a_valid_function_configuration():
-    """Render the environment map from the variables' defaults and load it the way the function does."""
-    variables = module(CONNECTOR)["variable"]
-    rendered = {}
-    for key, expression in module(CONNECTOR)["module"]["lambda"]["environment"].items():
-        match = re.fullmatch(r"\$\{(?:tostring\()?var\.(\w+)\)?\}", expression)
-        if match:
-            value = variables[match.group(1)]["default"]
-            rendered[key] = str(value).lower() if isinstance(value, bool) else str(value)
-        elif expression == '${join(",", var.source_host_allowlist)}':
-            rendered[key] = ",".join(variables["source_host_allowlist"]["default"])
-        elif expression == "${module.bucket.bucket_name}":
-            rendered[key] = "example-bucket"
-        elif expression == "${local.delivery_event_bus}":
-            rendered[key] = ""  # delivery_event_bus_name defaults to null: no event
-        elif key.startswith("POWERTOOLS_"):
-            continue  # read by Powertools, not by load_config
-        else:
-            pytest.fail(f"unexpected expression for {key}: {expression}")
-    config = load_config(rendered)
-    assert config.key_prefix == "ci360/" and config.delivery_mode == "auto"
+# Read by Powertools itself (service name and metrics namespace), not by config.py.
+POWERTOOLS_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+
+
+def test_the_environment_terraform_writes_is_the_one_config_declares():
+    """One setting, one variable: every key Terraform writes is a setting of config.py, and back."""
+    from s3_bulk_upload.config import SETTINGS
+
+    written = set(module(CONNECTOR)["module"]["lambda"]["environment"]) - POWERTOOLS_ENV
+    assert written == {setting.metadata["env"] for setting in SETTINGS}
+
+
+def test_terraform_defaults_are_the_functions_defaults():
+    """The environment Terraform writes with every input at its default loads as config.py's defaults."""
+    from devkit.terraform_values import function_environment
+    from s3_bulk_upload.config import Config
+
+    environment = function_environment({"name": "x"}, bucket_name="example-bucket")
+    # The one deliberate difference: the contract's s3_key_prefix default is "" (the whole bucket);
+    # a deployment defaults to ci360/, so that its role is scoped to a prefix.
+    assert load_config(environment) == dataclasses.replace(Config(bucket="example-bucket"), key_prefix="ci360/")
 
 
 def test_async_failures_go_to_an_encrypted_queue_with_alarms():

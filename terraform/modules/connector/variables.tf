@@ -378,6 +378,28 @@ variable "source_connections" {
   }
 }
 
+variable "source_max_retries" {
+  description = "Retries of a failing staging-file request, and interruptions in a row a download survives."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.source_max_retries >= 0 && var.source_max_retries <= 20 && floor(var.source_max_retries) == var.source_max_retries
+    error_message = "source_max_retries must be a whole number from 0 to 20."
+  }
+}
+
+variable "source_backoff_seconds" {
+  description = "First wait before a retry (doubling, at most 10 s; never past the function's deadline)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.source_backoff_seconds >= 0 && var.source_backoff_seconds <= 60
+    error_message = "source_backoff_seconds must be from 0 to 60."
+  }
+}
+
 # ---------------------------------------------------------------------------------------------
 # API Gateway
 # ---------------------------------------------------------------------------------------------
