@@ -1,7 +1,7 @@
 """Read a CI360 staging file from its pre-signed URL: parallel ranges, retries, resume, length check.
 
 One GET connection to S3 carries about 85-90 MB/s (less across Regions), so a large file is read
-as byte ranges on several connections at once and handed on strictly in order. The library
+as byte ranges on several connections at once (``ranges``) and handed on strictly in order. The library
 options were weighed first (docs/performance.md): awscrt's S3 client reserves at least 1 GiB of
 buffer; s3transfer's downloader needs a bucket and key, not a pre-signed URL.
 
@@ -13,13 +13,9 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Generator, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,9 +25,10 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from . import wire_encoding
+from . import ranges, wire_encoding
 from .deadline import Deadline
 from .errors import UpstreamError
+from .read_failures import STREAM_ERRORS, ShortRead, failure_words
 from .units import MIB
 
 log = logging.getLogger(__name__)
@@ -41,8 +38,6 @@ BACKOFF_MAX_SECONDS = 10.0
 _RETRY_STATUSES = (429, 500, 502, 503, 504)
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 _UNSATISFIED_RANGE = re.compile(r"bytes \*/(\d+)")
-# Failures of an open body: the connection dropped, timed out or ended early.
-_STREAM_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
 
 
 @dataclass(frozen=True)
@@ -111,27 +106,8 @@ def make_session(policy: RetryPolicy, connections: int = 1, deadline: Deadline |
     return session
 
 
-class _ShortRead(Exception):
-    """The body ended before Content-Length bytes arrived."""
-
-
 class _EmptyFile(Exception):
     """A ranged GET answered 416 with ``Content-Range: bytes */0``: S3's answer for a 0-byte object."""
-
-
-def failure_words(exc: BaseException) -> str:
-    """What failed, in words a CI360 admin understands (never the client library's class names)."""
-    if isinstance(exc, _ShortRead | urllib3.exceptions.IncompleteRead):
-        return "the connection closed before the whole body arrived"
-    if isinstance(exc, requests.exceptions.SSLError | urllib3.exceptions.SSLError):
-        return "the TLS connection failed (certificate or protocol)"
-    if isinstance(exc, requests.exceptions.ConnectTimeout | urllib3.exceptions.ConnectTimeoutError):
-        return "the connection timed out"
-    if isinstance(exc, requests.exceptions.ReadTimeout | urllib3.exceptions.ReadTimeoutError | socket.timeout):
-        return "the server stopped sending data (read timed out)"
-    if isinstance(exc, requests.exceptions.ConnectionError | urllib3.exceptions.NewConnectionError):
-        return "could not connect, or the connection was dropped"
-    return "the connection failed"
 
 
 class SourceFile:
@@ -162,7 +138,7 @@ class SourceFile:
         self._host = urlsplit(url).hostname or "?"
         self._policy = policy
         self._sleep = sleep
-        self._deadline = deadline or Deadline.unbounded()
+        self.deadline = deadline or Deadline.unbounded()
         self.bytes_read = 0
         self.size: int | None = None
         self.resumes = 0
@@ -170,8 +146,8 @@ class SourceFile:
         self._opened = False
         self._response: requests.Response | None = None
         self._first: tuple[str | None, int | None] | None = None  # the first response's ETag and size
-        self._connections = connections
-        self._range_size = range_size
+        self.connections = connections
+        self.range_size = range_size
         self._lock = threading.Lock()
 
     @property
@@ -184,7 +160,7 @@ class SourceFile:
         return self.size is not None and self.bytes_read == self.size
 
     def _get(self, start: int, range_header: str | None = None) -> requests.Response:
-        self._deadline.check()
+        self.deadline.check()
         headers = {}
         if range_header or start:
             headers["Range"] = range_header or f"bytes={start}-"
@@ -197,8 +173,8 @@ class SourceFile:
                 headers=headers,
                 stream=True,
                 timeout=(
-                    self._deadline.bound(self._policy.connect_timeout),
-                    self._deadline.bound(self._policy.read_timeout),
+                    self.deadline.bound(self._policy.connect_timeout),
+                    self.deadline.bound(self._policy.read_timeout),
                 ),
                 allow_redirects=False,
             )
@@ -209,7 +185,7 @@ class SourceFile:
                 f"invocation has left ({waited.seconds:.0f} s wait)"
             ) from None
         except requests.RequestException as exc:
-            self._deadline.check()  # a timeout cut short by the deadline is the deadline's
+            self.deadline.check()  # a timeout cut short by the deadline is the deadline's
             raise UpstreamError(
                 f"{self._label}: could not fetch from {self._host}: {failure_words(exc)} "
                 f"(after {self._policy.max_retries} retries)"
@@ -263,7 +239,7 @@ class SourceFile:
         finally:
             response.close()
 
-    def _open_at(self, position: int, end: int | None = None) -> requests.Response:
+    def open_at(self, position: int, end: int | None = None) -> requests.Response:
         """A response from ``position`` (to ``end``, when given) of the same file; 200 if Range was ignored.
 
         The first response fixes the file's ETag and size; every later one must carry the same.
@@ -296,9 +272,9 @@ class SourceFile:
         connection = getattr(response.raw, "connection", None)
         sock = getattr(connection, "sock", None)
         if sock is not None:
-            sock.settimeout(self._deadline.bound(self._policy.read_timeout))
+            sock.settimeout(self.deadline.bound(self._policy.read_timeout))
 
-    def _body(self, response: requests.Response, position: int) -> Iterator[bytes]:
+    def body(self, response: requests.Response, position: int) -> Iterator[bytes]:
         """The body from ``position`` on; bytes before it are dropped when Range was ignored.
 
         ``read1`` returns what one socket read brings: a source that drips a byte at a time
@@ -306,7 +282,7 @@ class SourceFile:
         """
         skip = position if response.status_code == 200 else 0
         while True:
-            self._deadline.check()
+            self.deadline.check()
             self._bound_reads(response)
             chunk = response.raw.read1(READ_SIZE, decode_content=False)
             if not chunk:
@@ -329,9 +305,9 @@ class SourceFile:
         if self._opened:
             return
         self._opened = True
-        first = self._range_size - 1 if self._connections > 1 else None
+        first = self.range_size - 1 if self.connections > 1 else None
         try:
-            self._response = self._open_at(0, first)
+            self._response = self.open_at(0, first)
         except _EmptyFile:
             self.size, self._first = 0, (None, 0)
         wire_encoding.check_supported(self.content_encoding, self._label)
@@ -350,11 +326,11 @@ class SourceFile:
                 # A file of unknown size, or without an ETag to hold ranges to one version: read it
                 # whole, on one stream.
                 response.close()
-                response = self._open_at(0)
+                response = self.open_at(0)
             elif last < self.size - 1:
-                yield from self._ranged(response)
+                yield from ranges.ranged(self, response)
                 return
-        elif self._connections > 1:
+        elif self.connections > 1:
             log.info("the source ignores Range: one stream", extra={"file": self._label})
         yield from self._stream(response)
 
@@ -366,21 +342,21 @@ class SourceFile:
     def _stream(self, response: requests.Response) -> Generator[bytes, None, None]:
         """The file on one connection, resumed with Range from the byte reached (only with an ETag).
 
-        The retry budget (``_before_resume``) lets a long export over a flaky link still land.
+        The retry budget (``before_resume``) lets a long export over a flaky link still land.
         """
         failures_in_a_row = 0
         while True:
             resumed_at = self.bytes_read
             try:
-                for chunk in self._body(response, self.bytes_read):
+                for chunk in self.body(response, self.bytes_read):
                     self.bytes_read += len(chunk)
                     if self.size is not None and self.bytes_read > self.size:
                         raise UpstreamError(f"{self._label}: {self._host} sent more bytes than Content-Length")
                     yield chunk
                 if self.size is not None and self.bytes_read != self.size:
-                    raise _ShortRead()
+                    raise ShortRead()
                 return
-            except (_ShortRead, *_STREAM_ERRORS) as exc:
+            except (ShortRead, *STREAM_ERRORS) as exc:
                 error = failure_words(exc)
             finally:
                 response.close()
@@ -389,12 +365,12 @@ class SourceFile:
                     f"{self._label}: the transfer from {self._host} broke at byte {self.bytes_read} ({error}); "
                     "the server gives no ETag, so it cannot be resumed without risking two versions joined"
                 )
-            failures_in_a_row = self._before_resume(
+            failures_in_a_row = self.before_resume(
                 failures_in_a_row, self.bytes_read - resumed_at, self.bytes_read, error
             )
-            response = self._open_at(self.bytes_read)
+            response = self.open_at(self.bytes_read)
 
-    def _before_resume(self, failures_in_a_row: int, progress: int, at_byte: int, error: str, **extra: int) -> int:
+    def before_resume(self, failures_in_a_row: int, progress: int, at_byte: int, error: str, **extra: int) -> int:
         """Count an interruption against the budget (raise when spent), log it, wait; the new count.
 
         The budget counts interruptions in a row: a resume that moved at least a read's worth of
@@ -415,101 +391,13 @@ class SourceFile:
             extra={"file": self._label, "at_byte": at_byte, "attempt": attempt, "error": error, **extra},
         )
         wait = self._policy.backoff(failures_in_a_row)
-        self._deadline.check()
-        if wait >= self._deadline.seconds_left():
-            self._deadline.check()  # raises once the deadline is spent; otherwise wait what is left
-            wait = max(0.0, self._deadline.seconds_left())
+        self.deadline.check()
+        if wait >= self.deadline.seconds_left():
+            self.deadline.check()  # raises once the deadline is spent; otherwise wait what is left
+            wait = max(0.0, self.deadline.seconds_left())
         self._sleep(wait)
-        self._deadline.check()
+        self.deadline.check()
         return failures_in_a_row
-
-    # -- several connections -------------------------------------------------------------------
-
-    def _ranged(self, first: requests.Response) -> Generator[bytes, None, None]:
-        """The file as ranges fetched on several connections, yielded strictly in order.
-
-        The window of ranges in flight starts at ``connections``; it halves (to two at least) each
-        time the next range is already there when it is wanted, and doubles back each time it is
-        not: a slow source keeps every connection, a fast one (the upload is then the bottleneck)
-        does not pile ranges up in memory. Memory: at most the window's ranges plus the one being
-        handed on. Each range has its own retries and resume, ``If-Match`` on the first ETag and a
-        checked Content-Range; the first failure that exhausts them ends the whole read.
-        """
-        assert self.size is not None
-        size, step = self.size, self._range_size
-        ranges = [(start, min(start + step, size) - 1) for start in range(0, size, step)]
-        stop = threading.Event()
-        pool = ThreadPoolExecutor(max_workers=self._connections, thread_name_prefix="source")
-        pending: deque[Future[list[bytes]]] = deque()
-        queued = 0
-
-        def queue_next() -> None:
-            nonlocal queued
-            start, end = ranges[queued]
-            opened = first if queued == 0 else None
-            pending.append(pool.submit(self._fetch_range, start, end, opened, stop))
-            queued += 1
-
-        window = self._connections
-        try:
-            while pending or queued < len(ranges):
-                if pending:  # is the source the bottleneck (the next range still on its way)?
-                    ahead = pending[0].done()
-                    window = max(2, window // 2) if ahead else min(2 * window, self._connections)
-                while queued < len(ranges) and len(pending) < window:
-                    queue_next()
-                pieces = self._wait(pending.popleft())
-                if queued < len(ranges):
-                    queue_next()
-                for piece in pieces:
-                    self.bytes_read += len(piece)
-                    yield piece
-                del pieces
-        finally:
-            stop.set()
-            pool.shutdown(wait=False, cancel_futures=True)
-            first.close()
-
-    def _wait(self, future: Future[list[bytes]]) -> list[bytes]:
-        """The range's bytes; checks the deadline while a slow range is still on its way."""
-        while True:
-            try:
-                return future.result(timeout=1.0)
-            except FutureTimeout:
-                self._deadline.check()
-
-    def _fetch_range(
-        self, start: int, end: int, response: requests.Response | None, stop: threading.Event
-    ) -> list[bytes]:
-        """Bytes ``start``..``end`` (inclusive) as the pieces read (no copies), resumed after a drop."""
-        wanted = end - start + 1
-        pieces: list[bytes] = []
-        have = 0
-        failures_in_a_row = 0
-        while True:
-            position = start + have
-            resumed_at = have
-            try:
-                if response is None:
-                    response = self._open_at(position, end)
-                for chunk in self._body(response, position):
-                    if stop.is_set():
-                        return []
-                    piece = chunk[: wanted - have]  # a 200 answer (Range ignored) is cut here
-                    pieces.append(piece)
-                    have += len(piece)
-                    if have == wanted:
-                        return pieces
-                raise _ShortRead()
-            except (_ShortRead, *_STREAM_ERRORS) as exc:
-                error = failure_words(exc)
-            finally:
-                if response is not None:
-                    response.close()
-                response = None
-            failures_in_a_row = self._before_resume(
-                failures_in_a_row, have - resumed_at, start + have, error, range_end=end
-            )
 
     def read_all(self, limit: int) -> bytes:
         """A small file (the metadata) whole, refusing anything larger than ``limit``."""

@@ -87,4 +87,4 @@ def test_a_416_that_says_the_file_is_not_empty_is_still_an_error(s3, bucket, sta
     policy = RetryPolicy(max_retries=0)
     source = SourceFile(make_session(policy), url, "data file", policy)
     with pytest.raises(Exception, match="HTTP 416"):
-        source._open_at(5)
+        source.open_at(5)
