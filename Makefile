@@ -81,7 +81,8 @@ import-time: $(VENV)/.installed ## Zip size and the handler's cold import time f
 cold-start: $(VENV)/.installed tools ## INIT duration under the Lambda runtime emulator: the zip vs a boto3-only handler
 	$(PY) -m devkit.artifact cold-start
 
-docs: tools ## Regenerate the Terraform READMEs' tables with terraform-docs (skipped without Go)
+docs: tools $(VENV)/.installed ## Regenerate the Terraform READMEs' tables (terraform-docs; skipped without Go) and the README's request fields
+	$(PY) -m devkit.readme_docs update
 	@if [ -x $(TERRAFORM_DOCS) ]; then \
 	  for dir in $(MODULE_DIRS); do $(TERRAFORM_DOCS) --config $(CURDIR)/.terraform-docs.yml $$dir || exit 1; done; \
 	fi

@@ -198,6 +198,8 @@ class SourceFile:
             # "Content-Range: bytes */0"; some servers (moto) send no Content-Range.
             total = _UNSATISFIED_RANGE.fullmatch(response.headers.get("Content-Range", "bytes */0").strip())
             if total and total.group(1) == "0":
+                if self._first is not None:  # it had bytes a moment ago
+                    raise UpstreamError(f"{self._label}: the file on {self._host} changed during the transfer")
                 raise _EmptyFile()
         raise UpstreamError(self._status_message(response.status_code))
 

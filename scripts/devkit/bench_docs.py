@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
-from . import bench, bench_aws
+from . import bench, bench_aws, marked
 from .paths import ROOT
 
 DOC = ROOT / "docs" / "performance.md"
@@ -110,24 +109,15 @@ def sections() -> dict[str, Callable[[], str]]:
         return dict(json.loads(AWS_JSON.read_text()))
 
     return {
-        "loopback": lambda: bench.table(loopback()),
-        "aws": lambda: bench_aws.report(aws().get("capped"), aws().get("one_core")),
-        "targets": lambda: targets(loopback(), aws()),
-        "cost": lambda: cost(loopback()),
+        "bench:loopback": lambda: bench.table(loopback()),
+        "bench:aws": lambda: bench_aws.report(aws().get("capped"), aws().get("one_core")),
+        "bench:targets": lambda: targets(loopback(), aws()),
+        "bench:cost": lambda: cost(loopback()),
     }
 
 
-def _marked(name: str) -> re.Pattern[str]:
-    return re.compile(rf"(<!-- BEGIN bench:{name} -->\n)(.*?)(<!-- END bench:{name} -->)", re.S)
-
-
 def render(text: str) -> str:
-    for name, make in sections().items():
-        match = _marked(name).search(text)
-        if match is None:
-            raise SystemExit(f"{DOC.name} has no marked section bench:{name}")
-        text = text[: match.start(2)] + make() + "\n" + text[match.end(2) :]
-    return text
+    return marked.render(text, sections(), DOC.name)
 
 
 def main() -> None:

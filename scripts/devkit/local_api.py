@@ -66,6 +66,23 @@ def gateway_templates() -> dict[str, tuple[int, str]]:
     }
 
 
+def request_fields() -> str:
+    """The request model as a Markdown table (the README's, rendered from the schema file)."""
+    lines = ["| field | type | required |", "|---|---|---|"]
+
+    def walk(node: dict[str, Any], path: str, required: bool) -> None:
+        if path:
+            extra = f", at least {node['minLength']} character" if node.get("minLength") else ""
+            lines.append(f"| `{path}` | {node['type']}{extra} | {'yes' if required else 'no'} |")
+        for name, child in node.get("properties", {}).items():
+            walk(child, f"{path}.{name}" if path else name, name in node.get("required", []))
+
+    walk(request_schema(), "", True)
+    lines.append("")
+    lines.append("Other fields are passed to the function, which ignores those it does not know.")
+    return "\n".join(lines)
+
+
 def validation_error(body: bytes) -> str | None:
     """Why the body fails the request model, or None (API Gateway's validationErrorString, in words)."""
     try:

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .paths import EXAMPLES_DIR, TERRAFORM_DIR
+from .paths import TERRAFORM_DIR, configuration_dirs
 from .tfconfig import module
 
 PACKAGE = "@cdktn/provider-aws"
@@ -89,16 +89,11 @@ def _class_name(folder: str) -> str:
 
 def used_types() -> set[tuple[str, str]]:
     types = set()
-    for directory in config_dirs():
+    for directory in configuration_dirs():
         config = module(os.path.relpath(directory, TERRAFORM_DIR))
         for kind in ("resource", "data"):
             types |= {(kind, name) for name in config.get(kind, {}) if name.startswith("aws_")}
     return types
-
-
-def config_dirs() -> list[Path]:
-    modules = [TERRAFORM_DIR, *sorted(p for p in (TERRAFORM_DIR / "modules").iterdir() if p.is_dir())]
-    return modules + sorted(p for p in EXAMPLES_DIR.iterdir() if p.is_dir())
 
 
 def extract(package: Path, types: set[tuple[str, str]]) -> dict[str, Any]:
@@ -186,7 +181,7 @@ def main() -> None:
         SNAPSHOT.write_text(json.dumps(schema, indent=1, sort_keys=True) + "\n")
         print(f"wrote {SNAPSHOT.name}: {sum(len(v) for k, v in schema.items() if k in ('resource', 'data'))} types")
         return
-    problems = check(json.loads(SNAPSHOT.read_text()), config_dirs())
+    problems = check(json.loads(SNAPSHOT.read_text()), configuration_dirs())
     print("\n".join(problems) or "every aws_* block matches the provider schema")
     sys.exit(1 if problems else 0)
 

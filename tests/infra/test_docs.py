@@ -71,6 +71,14 @@ def test_the_performance_figures_and_verdicts_are_the_committed_results():
     assert bench_docs.render(text) == text, "docs/performance.md disagrees with its results: make bench-docs"
 
 
+def test_the_readmes_request_fields_are_the_api_modules_schema():
+    from devkit import readme_docs
+
+    text = readme_docs.README.read_text()
+    assert readme_docs.render(text) == text, "README.md's request fields are stale: make docs"
+    assert "| `sendParameters.s3_filename` | string, at least 1 character | yes |" in text
+
+
 def test_the_bench_children_report_their_own_peak_memory():
     """VmHWM is reset by exec; ru_maxrss would carry a large parent's figure into the child."""
     import subprocess

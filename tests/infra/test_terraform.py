@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from devkit.build_zip import RUNTIME_PYTHON
-from devkit.paths import ROOT
-from devkit.terraform_offline import TERRAFORM_DIR, example_dirs, fmt, load, module_dirs
+from devkit.paths import ROOT, configuration_dirs, example_dirs, module_dirs
+from devkit.terraform_offline import TERRAFORM_DIR, fmt, load
 from devkit.tfconfig import MODULE_DIRS, TERRAFORM, block, module, resource
 from s3_bulk_upload.config import load_config
 
@@ -579,7 +579,7 @@ def provider_schema():
 
 def test_every_aws_block_of_every_module_and_example_matches_the_provider_schema():
     tool, schema = provider_schema()
-    assert tool.check(schema, tool.config_dirs()) == []
+    assert tool.check(schema, configuration_dirs()) == []
     assert {t for _, t in tool.used_types()} <= set(schema["resource"]) | set(schema["data"])
 
 
