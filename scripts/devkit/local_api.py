@@ -179,10 +179,14 @@ class EmulatedRunner:
 
     def _run_handoffs(self) -> None:
         while (payload := self.handoffs.get()) is not None:
-            result = self.function.invoke(payload)
-            if isinstance(result, dict) and "errorMessage" in result:  # Lambda would retry, then DLQ it
-                self.failures.append(str(result["errorMessage"]))
-            self.handoffs.task_done()
+            try:
+                result = self.function.invoke(payload)
+                if isinstance(result, dict) and "errorMessage" in result:  # Lambda would retry, then DLQ it
+                    self.failures.append(str(result["errorMessage"]))
+            except RuntimeError as error:  # the emulator did not answer
+                self.failures.append(str(error))
+            finally:
+                self.handoffs.task_done()
 
     def wait(self) -> None:
         self.handoffs.join()
