@@ -233,8 +233,9 @@ class StagingServer(LoopbackServer):
             body.release()
         if limit < length:
             h.close_connection = True
-            h.wfile.flush()
-            h.connection.shutdown(2)
+            with contextlib.suppress(OSError):  # the client may have gone already
+                h.wfile.flush()
+                h.connection.shutdown(2)
 
     @staticmethod
     def _drip(h: BaseHTTPRequestHandler, body: memoryview, at: int, limit: int, seconds: float) -> None:
