@@ -1,3 +1,7 @@
+# Pass-through inputs default to null here: the connector module declares each default once
+# (with nullable = false, a null from this root means "the connector's default"), so a default
+# lives in one file. The effective defaults are in the README's table and the connector's README.
+
 # ---------------------------------------------------------------------------------------------
 # Naming and placement
 # ---------------------------------------------------------------------------------------------
@@ -36,7 +40,7 @@ variable "tags" {
 variable "create_bucket" {
   description = "Create the exports bucket (true), or deliver into existing_bucket_name (false). A boolean, so a bucket name computed in the same apply can still be used."
   type        = bool
-  default     = true
+  default     = null
 }
 
 variable "existing_bucket_name" {
@@ -56,7 +60,7 @@ variable "bucket_name" {
 variable "s3_key_prefix" {
   description = "Prefix of every delivered key, e.g. ci360/. The function may write only under it."
   type        = string
-  default     = "ci360/"
+  default     = null
 
 }
 
@@ -70,26 +74,26 @@ variable "kms_key_arn" {
 variable "sse_algorithm" {
   description = "ServerSideEncryption the function sends with every upload (AES256, aws:kms, aws:kms:dsse), for a bucket whose policy requires the header; empty: the bucket's default encryption applies."
   type        = string
-  default     = ""
+  default     = null
 }
 
 variable "sse_kms_key_arn" {
   description = "SSEKMSKeyId the function sends with every upload (with sse_algorithm aws:kms or aws:kms:dsse); the role may use only this key. Empty: none."
   type        = string
-  default     = ""
+  default     = null
 }
 
 variable "expire_exports_after_days" {
   description = "Expire delivered exports this many days after delivery; 0 keeps them. The bucket is versioned: expiry adds a delete marker, and S3 deletes the data itself 30 days later (the noncurrent-version rule), so an export is gone after this many days + 30."
   type        = number
-  default     = 0
+  default     = null
 
 }
 
 variable "force_destroy_bucket" {
   description = "Let S3 delete a created bucket that still holds exports when Terraform deletes it. The bucket keeps prevent_destroy either way: `make teardown` is the deliberate way to delete a workspace with its exports."
   type        = bool
-  default     = false
+  default     = null
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -105,70 +109,70 @@ variable "lambda_zip_path" {
 variable "lambda_runtime" {
   description = "Lambda runtime. Only python3.13: the version make package builds the zip for (wheels and bytecode) and the artifact tests run on."
   type        = string
-  default     = "python3.13"
+  default     = null
 
 }
 
 variable "lambda_architecture" {
   description = "Instruction set of the function: arm64 (default, cheaper) or x86_64. `make package ARCH=…` must match."
   type        = string
-  default     = "arm64"
+  default     = null
 
 }
 
 variable "lambda_memory_mb" {
   description = "Memory of the function in MB; CPU and network share grow with it (1769 MB = one full vCPU)."
   type        = number
-  default     = 1769
+  default     = null
 
 }
 
 variable "lambda_timeout_seconds" {
   description = "Function timeout in seconds; a transfer stops cleanly before it (20 % of the time, at most 90 s, early)."
   type        = number
-  default     = 900
+  default     = null
 
 }
 
 variable "lambda_ephemeral_storage" {
   description = "Size of /tmp in MB. The connector streams and does not use /tmp; raise only for your own extensions."
   type        = number
-  default     = 512
+  default     = null
 
 }
 
 variable "reserved_concurrency" {
   description = "Reserved concurrent executions for the function; -1 leaves it unreserved."
   type        = number
-  default     = -1
+  default     = null
 
 }
 
 variable "log_retention_days" {
   description = "Retention of the function's and the API's CloudWatch log groups, in days."
   type        = number
-  default     = 90
+  default     = null
 
 }
 
 variable "async_max_retry_attempts" {
   description = "Retries Lambda makes of a failed asynchronous transfer (0-2) before it goes to the failure queue."
   type        = number
-  default     = 1
+  default     = null
 
 }
 
 variable "async_max_event_age_seconds" {
   description = "How long an asynchronous hand-off may wait to run, in seconds (60-21600). Keep it below the pre-signed URLs' lifetime."
   type        = number
-  default     = 3600
+  default     = null
 
 }
 
 variable "alarm_sns_topic_arns" {
   description = "SNS topics notified by the error and failure-queue alarms."
   type        = list(string)
-  default     = []
+  default     = null
 
 }
 
@@ -179,53 +183,53 @@ variable "alarm_sns_topic_arns" {
 variable "source_host_allowlist" {
   description = "Hosts the CI360 staging files may come from; a host matches an entry or ends with .entry, on the scheme's default port unless the entry names one (host:port)."
   type        = list(string)
-  default     = ["amazonaws.com"]
+  default     = null
 
 }
 
 variable "include_header" {
   description = "Write the header row built from CI360's metadata file (a task may override it with the send parameter include_header)."
   type        = bool
-  default     = true
+  default     = null
 }
 
 variable "overwrite" {
   description = "Replace an existing object at the key; false answers 409 and never replaces (conditional write)."
   type        = bool
-  default     = true
+  default     = null
 }
 
 variable "delivery_mode" {
   description = "sync: transfer, then answer; async: answer 202 and transfer in an asynchronous run; auto: async from async_threshold_bytes on."
   type        = string
-  default     = "auto"
+  default     = null
 
 }
 
 variable "async_threshold_bytes" {
   description = "Data-file size from which auto mode goes asynchronous."
   type        = number
-  default     = 536870912
+  default     = null
 
 }
 
 variable "gzip_level" {
   description = "Compression level (1-9, zlib-compatible) for keys ending in .gz. 4: zlib-ng's level 4 writes the size zlib's level 6 does, several times faster."
   type        = number
-  default     = 4
+  default     = null
 
 }
 
 variable "return_presigned_url" {
   description = "Add a 24 h pre-signed GET URL of the object to the answer (it then appears in CI360's logs)."
   type        = bool
-  default     = false
+  default     = null
 }
 
 variable "log_level" {
   description = "Log level of the function."
   type        = string
-  default     = "INFO"
+  default     = null
 
 }
 
@@ -239,41 +243,41 @@ variable "delivery_event_bus_name" {
 variable "metrics_namespace" {
   description = "CloudWatch namespace of the function's metrics (embedded metric format); the dashboard reads it."
   type        = string
-  default     = "CI360S3BulkConnector"
+  default     = null
 
 }
 
 variable "part_size_mib" {
   description = "Multipart part size in MiB (grown automatically past 10,000 parts)."
   type        = number
-  default     = 8
+  default     = null
 
 }
 
 variable "max_concurrency" {
   description = "Parts uploaded in parallel; memory use is about (max_concurrency + 2) × part_size_mib."
   type        = number
-  default     = 8
+  default     = null
 
 }
 
 variable "source_connections" {
   description = "Connections reading the data file's byte ranges at once (one GET connection to S3 carries about 85-90 MB/s); memory is about (source_connections / 2 + max_concurrency + 2) × part_size_mib (ranges are half a part)."
   type        = number
-  default     = 8
+  default     = null
 
 }
 
 variable "source_max_retries" {
   description = "Retries of a failing staging-file request, and interruptions in a row a download survives."
   type        = number
-  default     = 5
+  default     = null
 }
 
 variable "source_backoff_seconds" {
   description = "First wait before a retry (doubling, at most 10 s; never past the function's deadline)."
   type        = number
-  default     = 1
+  default     = null
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -283,35 +287,35 @@ variable "source_backoff_seconds" {
 variable "api_throttle_rate_limit" {
   description = "Steady-state requests per second allowed by the usage plan and the stage."
   type        = number
-  default     = 5
+  default     = null
 
 }
 
 variable "api_throttle_burst_limit" {
   description = "Request burst allowed by the usage plan and the stage."
   type        = number
-  default     = 10
+  default     = null
 
 }
 
 variable "api_quota_per_day" {
   description = "Requests per day allowed by the usage plan; 0 sets no quota."
   type        = number
-  default     = 0
+  default     = null
 
 }
 
 variable "api_execution_logging_level" {
   description = "API Gateway execution logging: OFF, ERROR or INFO (request bodies are never logged)."
   type        = string
-  default     = "ERROR"
+  default     = null
 
 }
 
 variable "attach_waf_web_acl" {
   description = "Associate waf_web_acl_arn with the webhook's stage. A boolean, so the ACL may be created in the same apply."
   type        = bool
-  default     = false
+  default     = null
 }
 
 variable "waf_web_acl_arn" {
@@ -328,14 +332,14 @@ variable "waf_web_acl_arn" {
 variable "allowed_source_cidrs" {
   description = "Only these CIDR ranges may call the webhook (an API Gateway resource policy denies the rest); empty: any source, the API key still applies. For CI360 calls routed through a known egress."
   type        = list(string)
-  default     = []
+  default     = null
 
 }
 
 variable "bucket_eventbridge_notifications" {
   description = "Send the created bucket's S3 events to EventBridge, so rules can start downstream jobs on new exports (ignored with existing_bucket_name)."
   type        = bool
-  default     = false
+  default     = null
 }
 
 variable "code_signing_config_arn" {
@@ -348,13 +352,13 @@ variable "code_signing_config_arn" {
 variable "vpc_subnet_ids" {
   description = "Subnets to run the function in, where policy requires it; empty: no VPC. The subnets need a NAT or egress path to CI360's staging URLs and to S3."
   type        = list(string)
-  default     = []
+  default     = null
 
 }
 
 variable "vpc_security_group_ids" {
   description = "Security groups of the function's network interfaces; required with vpc_subnet_ids."
   type        = list(string)
-  default     = []
+  default     = null
 
 }

@@ -45,13 +45,13 @@ def version_problem(terraform: str) -> str | None:
 
 
 def workspace_arch(tfvars: Path) -> str:
-    """``lambda_architecture`` of the workspace: its tfvars, else the root variable's default."""
+    """``lambda_architecture`` of the workspace: its tfvars, else the connector's default (the root passes null)."""
     if tfvars.exists():
         with tfvars.open() as handle:
             values = hcl2.load(handle)
         if "lambda_architecture" in values:
             return str(values["lambda_architecture"]).strip('"')
-    return str(module()["variable"]["lambda_architecture"]["default"])
+    return str(module("modules/connector")["variable"]["lambda_architecture"]["default"])
 
 
 def main() -> None:

@@ -288,13 +288,12 @@ def test_lambda_function_wiring():
     function = resource(m, "aws_lambda_function", "this")
     variables = module(m)["variable"]
     assert variables["handler"]["default"] == "s3_bulk_upload.handler.lambda_handler"
-    assert variables["runtime"]["default"] == "python3.13"
     # Only the runtime whose Python the zip is built for and the artifact tests run on.
     runtime = module(CONNECTOR)["variable"]["lambda_runtime"]
     assert block(runtime["validation"])["condition"] == '${contains(["python3.13"], var.lambda_runtime)}'
-    assert runtime["default"] == variables["runtime"]["default"] == f"python{RUNTIME_PYTHON}"
+    assert runtime["default"] == f"python{RUNTIME_PYTHON}"
     assert module(CONNECTOR)["module"]["lambda"]["runtime"] == "${var.lambda_runtime}"
-    assert variables["architecture"]["default"] == "arm64"
+    assert module(CONNECTOR)["variable"]["lambda_architecture"]["default"] == "arm64"
     assert function["filename"] == "${var.zip_path}"
     assert function["source_code_hash"] == "${filebase64sha256(var.zip_path)}"
     assert block(function["ephemeral_storage"])["size"] == "${var.ephemeral_storage_mb}"
@@ -310,7 +309,8 @@ def test_ephemeral_storage_is_validated_to_lambda_limits():
     assert ">= 512" in condition and "<= 10240" in condition
     assert variable["type"] == "number" and variable["default"] == 512
     inner = module("modules/lambda")["variable"]["ephemeral_storage_mb"]
-    assert inner["type"] == "number" and inner["default"] == 512
+    assert inner["type"] == "number" and "default" not in inner  # the connector's default applies
+    assert module(CONNECTOR)["module"]["lambda"]["ephemeral_storage_mb"] == "${var.lambda_ephemeral_storage}"
 
 
 @pytest.mark.parametrize("relative", ["", *[m for m in MODULE_DIRS[1:] if m != CONNECTOR]])
@@ -343,7 +343,10 @@ def test_the_workspace_root_is_a_thin_caller_of_the_connector():
         if name in ("name", "stage_name", "lambda_zip_path"):
             continue
         assert call[name] == f"${{var.{name}}}", name
-        assert root[name]["type"] == variable["type"] and root[name].get("default") == variable.get("default"), name
+        # One owner per default: the root passes null, which the connector (nullable = false) replaces by its own.
+        assert root[name]["type"] == variable["type"] and root[name]["default"] is None, name
+        if variable.get("default") is not None:
+            assert variable["nullable"] is False, name
     assert set(root) == (set(connector) - {"name", "stage_name"}) | {"aws_region", "name_prefix", "tags"}
     assert set(module("")["output"]) == set(module(CONNECTOR)["output"])
     assert set(module("")) >= {"provider", "module"} and "provider" not in module(CONNECTOR)
@@ -665,3 +668,12 @@ def test_code_signing_and_vpc_reach_the_function_and_its_role():
     assert module(CONNECTOR)["module"]["iam"]["in_vpc"] == "${length(var.vpc_subnet_ids) > 0}"
     together = [v["condition"] for v in module(CONNECTOR)["variable"]["vpc_security_group_ids"]["validation"]]
     assert "${(length(var.vpc_security_group_ids) > 0) == (length(var.vpc_subnet_ids) > 0)}" in together
+
+
+@pytest.mark.parametrize("inner", ["bucket", "iam", "lambda", "api", "dashboard"])
+def test_inner_module_inputs_the_connector_always_passes_have_no_default_of_their_own(inner):
+    """A default the connector always overrides is dead text that drifts: only the connector's counts."""
+    passed = set(module(CONNECTOR)["module"][inner]) - {"source"}
+    for name, variable in module(f"modules/{inner}")["variable"].items():
+        if name in passed:
+            assert "default" not in variable, f"modules/{inner} {name}"

@@ -33,31 +33,26 @@ variable "integration_timeout_ms" {
 variable "throttle_rate_limit" {
   description = "Steady-state requests per second (usage plan and stage)."
   type        = number
-  default     = 5
 }
 
 variable "throttle_burst_limit" {
   description = "Burst of requests (usage plan and stage)."
   type        = number
-  default     = 10
 }
 
 variable "quota_per_day" {
   description = "Requests per day in the usage plan; 0 for no quota."
   type        = number
-  default     = 0
 }
 
 variable "execution_logging_level" {
   description = "Execution logging level: OFF, ERROR or INFO."
   type        = string
-  default     = "ERROR"
 }
 
 variable "log_retention_days" {
   description = "Retention of the access log group in days."
   type        = number
-  default     = 90
 }
 
 variable "attach_waf_web_acl" {
@@ -73,5 +68,4 @@ variable "waf_web_acl_arn" {
 variable "allowed_source_cidrs" {
   description = "CIDR ranges allowed to call the webhook; empty allows any source (the API key still applies)."
   type        = list(string)
-  default     = []
 }

@@ -1,7 +1,6 @@
 variable "create" {
   description = "Create and harden the bucket; false looks up an existing bucket and changes nothing on it."
   type        = bool
-  default     = true
 }
 
 variable "bucket_name" {
@@ -12,19 +11,16 @@ variable "bucket_name" {
 variable "key_prefix" {
   description = "Prefix the exports are delivered under; the lifecycle rules apply to it."
   type        = string
-  default     = ""
 }
 
 variable "kms_key_arn" {
   description = "KMS key ARN for default SSE-KMS encryption with a bucket key; null means SSE-S3."
   type        = string
-  default     = null
 }
 
 variable "expire_exports_after_days" {
   description = "Expire objects under key_prefix this many days after creation (on a versioned bucket: a delete marker; the data goes noncurrent_version_expiration_days later); 0 keeps them."
   type        = number
-  default     = 0
 }
 
 variable "abort_incomplete_multipart_days" {
@@ -42,11 +38,9 @@ variable "noncurrent_version_expiration_days" {
 variable "force_destroy" {
   description = "Allow destroying a created bucket that still holds objects."
   type        = bool
-  default     = false
 }
 
 variable "eventbridge_notifications" {
   description = "Send the created bucket's S3 events to EventBridge (downstream jobs can start on new exports)."
   type        = bool
-  default     = false
 }

@@ -60,6 +60,7 @@ variable "s3_key_prefix" {
   description = "Prefix of every delivered key, e.g. ci360/. The function may write only under it."
   type        = string
   default     = "ci360/"
+  nullable    = false
 
   validation {
     condition     = var.s3_key_prefix == "" || can(regex("^[^/\\\\][^\\\\]*/$", var.s3_key_prefix))
@@ -111,6 +112,7 @@ variable "expire_exports_after_days" {
   description = "Expire delivered exports this many days after delivery; 0 keeps them. The bucket is versioned: expiry adds a delete marker, and S3 deletes the data itself 30 days later (the noncurrent-version rule), so an export is gone after this many days + 30."
   type        = number
   default     = 0
+  nullable    = false
 
   validation {
     condition     = var.expire_exports_after_days >= 0 && floor(var.expire_exports_after_days) == var.expire_exports_after_days
@@ -122,6 +124,7 @@ variable "force_destroy_bucket" {
   description = "Let S3 delete a created bucket that still holds exports when Terraform deletes it. The bucket keeps prevent_destroy either way: `make teardown` is the deliberate way to delete a workspace with its exports."
   type        = bool
   default     = false
+  nullable    = false
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -137,6 +140,7 @@ variable "lambda_runtime" {
   description = "Lambda runtime. Only python3.13: the version make package builds the zip for (wheels and bytecode) and the artifact tests run on."
   type        = string
   default     = "python3.13"
+  nullable    = false
 
   validation {
     condition     = contains(["python3.13"], var.lambda_runtime)
@@ -148,6 +152,7 @@ variable "lambda_architecture" {
   description = "Instruction set of the function: arm64 (default, cheaper) or x86_64. `make package ARCH=…` must match."
   type        = string
   default     = "arm64"
+  nullable    = false
 
   validation {
     condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
@@ -159,6 +164,7 @@ variable "lambda_memory_mb" {
   description = "Memory of the function in MB; CPU and network share grow with it (1769 MB = one full vCPU)."
   type        = number
   default     = 1769
+  nullable    = false
 
   validation {
     condition     = var.lambda_memory_mb >= 512 && var.lambda_memory_mb <= 10240
@@ -170,6 +176,7 @@ variable "lambda_timeout_seconds" {
   description = "Function timeout in seconds; a transfer stops cleanly before it (20 % of the time, at most 90 s, early)."
   type        = number
   default     = 900
+  nullable    = false
 
   validation {
     condition     = var.lambda_timeout_seconds >= 30 && var.lambda_timeout_seconds <= 900
@@ -181,6 +188,7 @@ variable "lambda_ephemeral_storage" {
   description = "Size of /tmp in MB. The connector streams and does not use /tmp; raise only for your own extensions."
   type        = number
   default     = 512
+  nullable    = false
 
   validation {
     condition     = var.lambda_ephemeral_storage >= 512 && var.lambda_ephemeral_storage <= 10240 && floor(var.lambda_ephemeral_storage) == var.lambda_ephemeral_storage
@@ -192,6 +200,7 @@ variable "reserved_concurrency" {
   description = "Reserved concurrent executions for the function; -1 leaves it unreserved."
   type        = number
   default     = -1
+  nullable    = false
 
   validation {
     condition     = var.reserved_concurrency == -1 || (var.reserved_concurrency >= 1 && var.reserved_concurrency <= 1000)
@@ -203,6 +212,7 @@ variable "log_retention_days" {
   description = "Retention of the function's and the API's CloudWatch log groups, in days."
   type        = number
   default     = 90
+  nullable    = false
 
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
@@ -214,6 +224,7 @@ variable "async_max_retry_attempts" {
   description = "Retries Lambda makes of a failed asynchronous transfer (0-2) before it goes to the failure queue."
   type        = number
   default     = 1
+  nullable    = false
 
   validation {
     condition     = contains([0, 1, 2], var.async_max_retry_attempts)
@@ -225,6 +236,7 @@ variable "async_max_event_age_seconds" {
   description = "How long an asynchronous hand-off may wait to run, in seconds (60-21600). Keep it below the pre-signed URLs' lifetime."
   type        = number
   default     = 3600
+  nullable    = false
 
   validation {
     condition     = var.async_max_event_age_seconds >= 60 && var.async_max_event_age_seconds <= 21600
@@ -236,6 +248,7 @@ variable "alarm_sns_topic_arns" {
   description = "SNS topics notified by the error and failure-queue alarms."
   type        = list(string)
   default     = []
+  nullable    = false
 
   validation {
     condition     = alltrue([for arn in var.alarm_sns_topic_arns : can(regex("^arn:aws[a-z-]*:sns:", arn))])
@@ -251,6 +264,7 @@ variable "source_host_allowlist" {
   description = "Hosts the CI360 staging files may come from; a host matches an entry or ends with .entry, on the scheme's default port unless the entry names one (host:port)."
   type        = list(string)
   default     = ["amazonaws.com"]
+  nullable    = false
 
   validation {
     condition     = length(var.source_host_allowlist) > 0 && alltrue([for h in var.source_host_allowlist : can(regex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$", h))])
@@ -262,18 +276,21 @@ variable "include_header" {
   description = "Write the header row built from CI360's metadata file (a task may override it with the send parameter include_header)."
   type        = bool
   default     = true
+  nullable    = false
 }
 
 variable "overwrite" {
   description = "Replace an existing object at the key; false answers 409 and never replaces (conditional write)."
   type        = bool
   default     = true
+  nullable    = false
 }
 
 variable "delivery_mode" {
   description = "sync: transfer, then answer; async: answer 202 and transfer in an asynchronous run; auto: async from async_threshold_bytes on."
   type        = string
   default     = "auto"
+  nullable    = false
 
   validation {
     condition     = contains(["sync", "async", "auto"], var.delivery_mode)
@@ -285,6 +302,7 @@ variable "async_threshold_bytes" {
   description = "Data-file size from which auto mode goes asynchronous."
   type        = number
   default     = 536870912
+  nullable    = false
 
   validation {
     condition     = var.async_threshold_bytes >= 0 && floor(var.async_threshold_bytes) == var.async_threshold_bytes
@@ -296,6 +314,7 @@ variable "gzip_level" {
   description = "Compression level (1-9, zlib-compatible) for keys ending in .gz. 4: zlib-ng's level 4 writes the size zlib's level 6 does, several times faster."
   type        = number
   default     = 4
+  nullable    = false
 
   validation {
     condition     = var.gzip_level >= 1 && var.gzip_level <= 9 && floor(var.gzip_level) == var.gzip_level
@@ -307,12 +326,14 @@ variable "return_presigned_url" {
   description = "Add a 24 h pre-signed GET URL of the object to the answer (it then appears in CI360's logs)."
   type        = bool
   default     = false
+  nullable    = false
 }
 
 variable "log_level" {
   description = "Log level of the function."
   type        = string
   default     = "INFO"
+  nullable    = false
 
   validation {
     condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.log_level)
@@ -338,6 +359,7 @@ variable "metrics_namespace" {
   description = "CloudWatch namespace of the function's metrics (embedded metric format); the dashboard reads it."
   type        = string
   default     = "CI360S3BulkConnector"
+  nullable    = false
 
   validation {
     condition     = can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
@@ -349,6 +371,7 @@ variable "part_size_mib" {
   description = "Multipart part size in MiB (grown automatically past 10,000 parts)."
   type        = number
   default     = 8
+  nullable    = false
 
   validation {
     condition     = var.part_size_mib >= 5 && var.part_size_mib <= 512
@@ -360,6 +383,7 @@ variable "max_concurrency" {
   description = "Parts uploaded in parallel; memory use is about (max_concurrency + 2) × part_size_mib."
   type        = number
   default     = 8
+  nullable    = false
 
   validation {
     condition     = var.max_concurrency >= 1 && var.max_concurrency <= 64
@@ -371,6 +395,7 @@ variable "source_connections" {
   description = "Connections reading the data file's byte ranges at once (one GET connection to S3 carries about 85-90 MB/s); memory is about (source_connections / 2 + max_concurrency + 2) × part_size_mib (ranges are half a part)."
   type        = number
   default     = 8
+  nullable    = false
 
   validation {
     condition     = var.source_connections >= 1 && var.source_connections <= 32 && floor(var.source_connections) == var.source_connections
@@ -382,6 +407,7 @@ variable "source_max_retries" {
   description = "Retries of a failing staging-file request, and interruptions in a row a download survives."
   type        = number
   default     = 5
+  nullable    = false
 
   validation {
     condition     = var.source_max_retries >= 0 && var.source_max_retries <= 20 && floor(var.source_max_retries) == var.source_max_retries
@@ -393,6 +419,7 @@ variable "source_backoff_seconds" {
   description = "First wait before a retry (doubling, at most 10 s; never past the function's deadline)."
   type        = number
   default     = 1
+  nullable    = false
 
   validation {
     condition     = var.source_backoff_seconds >= 0 && var.source_backoff_seconds <= 60
@@ -408,6 +435,7 @@ variable "api_throttle_rate_limit" {
   description = "Steady-state requests per second allowed by the usage plan and the stage."
   type        = number
   default     = 5
+  nullable    = false
 
   validation {
     condition     = var.api_throttle_rate_limit > 0
@@ -419,6 +447,7 @@ variable "api_throttle_burst_limit" {
   description = "Request burst allowed by the usage plan and the stage."
   type        = number
   default     = 10
+  nullable    = false
 
   validation {
     condition     = var.api_throttle_burst_limit >= 1 && floor(var.api_throttle_burst_limit) == var.api_throttle_burst_limit
@@ -430,6 +459,7 @@ variable "api_quota_per_day" {
   description = "Requests per day allowed by the usage plan; 0 sets no quota."
   type        = number
   default     = 0
+  nullable    = false
 
   validation {
     condition     = var.api_quota_per_day >= 0 && floor(var.api_quota_per_day) == var.api_quota_per_day
@@ -441,6 +471,7 @@ variable "api_execution_logging_level" {
   description = "API Gateway execution logging: OFF, ERROR or INFO (request bodies are never logged)."
   type        = string
   default     = "ERROR"
+  nullable    = false
 
   validation {
     condition     = contains(["OFF", "ERROR", "INFO"], var.api_execution_logging_level)
@@ -479,6 +510,7 @@ variable "allowed_source_cidrs" {
   description = "Only these CIDR ranges may call the webhook (an API Gateway resource policy denies the rest); empty: any source, the API key still applies. For CI360 calls routed through a known egress."
   type        = list(string)
   default     = []
+  nullable    = false
 
   validation {
     condition     = alltrue([for cidr in var.allowed_source_cidrs : can(cidrhost(cidr, 0))])
@@ -490,6 +522,7 @@ variable "bucket_eventbridge_notifications" {
   description = "Send the created bucket's S3 events to EventBridge, so rules can start downstream jobs on new exports (ignored with existing_bucket_name)."
   type        = bool
   default     = false
+  nullable    = false
 }
 
 variable "code_signing_config_arn" {
@@ -507,6 +540,7 @@ variable "vpc_subnet_ids" {
   description = "Subnets to run the function in, where policy requires it; empty: no VPC. The subnets need a NAT or egress path to CI360's staging URLs and to S3."
   type        = list(string)
   default     = []
+  nullable    = false
 
   validation {
     condition     = alltrue([for id in var.vpc_subnet_ids : can(regex("^subnet-[0-9a-f]+$", id))])
@@ -518,6 +552,7 @@ variable "vpc_security_group_ids" {
   description = "Security groups of the function's network interfaces; required with vpc_subnet_ids."
   type        = list(string)
   default     = []
+  nullable    = false
 
   validation {
     condition     = alltrue([for id in var.vpc_security_group_ids : can(regex("^sg-[0-9a-f]+$", id))])

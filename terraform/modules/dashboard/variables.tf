@@ -46,5 +46,4 @@ variable "failure_queue_name" {
 variable "api_5xx_alarm_actions" {
   description = "SNS topic ARNs notified when the webhook answers 5XX."
   type        = list(string)
-  default     = []
 }

@@ -11,19 +11,16 @@ variable "bucket_arn" {
 variable "key_prefix" {
   description = "The only prefix the function may write, read and list under; empty grants the whole bucket."
   type        = string
-  default     = ""
 }
 
 variable "kms_key_arn" {
   description = "KMS key the bucket encrypts with, or null for SSE-S3."
   type        = string
-  default     = null
 }
 
 variable "delivery_event_bus_arn" {
   description = "ARN of the EventBridge bus the function puts delivery events on, or null for none."
   type        = string
-  default     = null
 }
 
 variable "function_arn" {
@@ -50,5 +47,4 @@ variable "permissions_boundary_arn" {
 variable "in_vpc" {
   description = "The function runs in a VPC: attach AWS's policy for managing its network interfaces."
   type        = bool
-  default     = false
 }

@@ -27,37 +27,31 @@ variable "handler" {
 variable "runtime" {
   description = "Lambda runtime (the zip carries wheels and bytecode for its Python version)."
   type        = string
-  default     = "python3.13"
 }
 
 variable "architecture" {
   description = "arm64 or x86_64; must match the wheels in the zip."
   type        = string
-  default     = "arm64"
 }
 
 variable "memory_mb" {
   description = "Memory in MB."
   type        = number
-  default     = 1769
 }
 
 variable "timeout_seconds" {
   description = "Timeout in seconds."
   type        = number
-  default     = 900
 }
 
 variable "ephemeral_storage_mb" {
   description = "Size of /tmp in MB."
   type        = number
-  default     = 512
 }
 
 variable "reserved_concurrency" {
   description = "Reserved concurrent executions; -1 for none."
   type        = number
-  default     = -1
 }
 
 variable "environment" {
@@ -68,41 +62,34 @@ variable "environment" {
 variable "log_retention_days" {
   description = "Retention of the log group in days."
   type        = number
-  default     = 90
 }
 
 variable "async_max_retry_attempts" {
   description = "Retries of a failed asynchronous run (0-2)."
   type        = number
-  default     = 1
 }
 
 variable "async_max_event_age_seconds" {
   description = "Maximum age of an asynchronous event (60-21600 s)."
   type        = number
-  default     = 3600
 }
 
 variable "alarm_sns_topic_arns" {
   description = "SNS topics the alarms notify."
   type        = list(string)
-  default     = []
 }
 
 variable "code_signing_config_arn" {
   description = "Code signing configuration the function's deployments must satisfy, or null."
   type        = string
-  default     = null
 }
 
 variable "vpc_subnet_ids" {
   description = "Subnets to run the function in; empty: no VPC."
   type        = list(string)
-  default     = []
 }
 
 variable "vpc_security_group_ids" {
   description = "Security groups of the function's network interfaces (with vpc_subnet_ids)."
   type        = list(string)
-  default     = []
 }
