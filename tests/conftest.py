@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import boto3
 import pytest
 
-from devkit import moto
+from devkit import moto_server
 from devkit.loopback import LOOPBACK
 from devkit.staging import StagingServer
 
@@ -40,14 +40,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    with moto.moto_server(in_process=True) as endpoint:
+    with moto_server.moto_server(in_process=True) as endpoint:
         yield endpoint
 
 
 @pytest.fixture(autouse=True)
 def aws_env(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> None:
     """Every boto3 client in a test talks to the local moto server, never to AWS."""
-    for name, value in moto.aws_environment(moto_endpoint).items():
+    for name, value in moto_server.aws_environment(moto_endpoint).items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
@@ -59,7 +59,7 @@ def s3(aws_env: None) -> S3Client:
 
 @pytest.fixture
 def bucket(s3: S3Client, monkeypatch: pytest.MonkeyPatch) -> str:
-    name = moto.create_bucket(s3, f"ci360-test-{uuid.uuid4().hex[:12]}")
+    name = moto_server.create_bucket(s3, f"ci360-test-{uuid.uuid4().hex[:12]}")
     monkeypatch.setenv("s3_bucket_name", name)
     monkeypatch.setenv("source_backoff_seconds", "0")
     return name
@@ -76,7 +76,7 @@ def staging(monkeypatch: pytest.MonkeyPatch) -> Iterator[StagingServer]:
 @pytest.fixture
 def head_of_missing_key_is_forbidden() -> Iterator[list[tuple[str, int]]]:
     """S3 under a prefix-scoped role: HeadObject of a missing key answers 403; yields the HEADs seen."""
-    with moto.head_of_missing_key_is_forbidden() as heads:
+    with moto_server.head_of_missing_key_is_forbidden() as heads:
         yield heads
 
 

@@ -27,15 +27,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import boto3
 from botocore.config import Config as BotoConfig
 
-from . import answers, telemetry
+from . import responses, telemetry
 from .config import Config, load_config
+from .connector import Connector, Outcome
 from .deadline import Deadline
 from .errors import ConnectorError
 from .handoff import is_handoff
 from .lambda_context import LambdaContext
 from .logs import logger, setup_logging
 from .request import parse_proxy_event
-from .service import Connector, Outcome
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
@@ -167,10 +167,10 @@ def _count(outcome: Outcome) -> None:
 def _ok(outcome: Outcome, request_id: str) -> Answer:
     where = {"bucket_name": outcome.bucket, "upload_filename": outcome.key, "s3_uri": outcome.s3_uri}
     if outcome.accepted:
-        return answers.respond(202, "Accepted", request_id, **where)
+        return responses.respond(202, "Accepted", request_id, **where)
     extra = {"s3_url": outcome.s3_url} if outcome.s3_url else {}
     delivered = {"bytes": outcome.bytes, "rows": outcome.rows, "header": outcome.header, "duplicate": outcome.duplicate}
-    return answers.respond(200, "OK", request_id, **where, **delivered, **extra)
+    return responses.respond(200, "OK", request_id, **where, **delivered, **extra)
 
 
 def _answer_failure(error: ConnectorError, request_id: str) -> Answer:
@@ -178,13 +178,13 @@ def _answer_failure(error: ConnectorError, request_id: str) -> Answer:
         "request failed", extra={"status": error.status, "status_code": error.status_code, "reason": error.message}
     )
     telemetry.failed(error.status_code)
-    return answers.failure(error, request_id)
+    return responses.failure(error, request_id)
 
 
 def _answer_crash(request_id: str) -> Answer:
     log.exception("unexpected failure")
     telemetry.failed(500)
-    return answers.internal_error(request_id)
+    return responses.internal_error(request_id)
 
 
 def _handoff_result(outcome: Outcome) -> Answer:

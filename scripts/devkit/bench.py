@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 from s3_bulk_upload.units import MIB
 
 from .events import bulk_request, proxy_event
-from .lambda_context import LocalContext
-from .moto import aws_environment, create_bucket, moto_server
+from .local_context import LocalContext
+from .moto_server import aws_environment, create_bucket, moto_server
 from .staging import staged_url, staging_process
 
 CONTENDERS = ("handler", "handler_gz", "original", "download_only", "upload_only")

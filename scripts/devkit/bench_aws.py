@@ -32,7 +32,7 @@ from typing import Any
 from s3_bulk_upload.units import MIB
 
 from .bench import empty_bucket, make_export, pyplot, run_child, save
-from .moto import aws_environment, create_bucket, moto_server
+from .moto_server import aws_environment, create_bucket, moto_server
 from .staging import staged_url, staging_process
 
 HANDLER_CORE, SERVICES_CORE = ("taskset", "-c", "0"), ("taskset", "-c", "1")

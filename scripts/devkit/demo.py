@@ -29,7 +29,7 @@ from . import artifact, rie
 from .events import bulk_request, new_occurrence
 from .local_api import EmulatedRunner, InProcessRunner, LocalApi, Runner
 from .loopback import LOOPBACK, free_port
-from .moto import aws_environment, create_bucket, moto_server
+from .moto_server import aws_environment, create_bucket, moto_server
 from .processes import stopped_by_signals
 from .staging import StagingServer
 

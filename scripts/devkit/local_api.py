@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 import jsonschema
 
 from .events import proxy_event
-from .lambda_context import LocalContext
+from .local_context import LocalContext
 from .loopback import LoopbackServer
 from .paths import TERRAFORM_DIR
 

@@ -9,7 +9,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
-from devkit.lambda_context import FUNCTION_ARN, LocalContext
+from devkit.local_context import FUNCTION_ARN, LocalContext
 from devkit.staging import Behaviour
 from s3_bulk_upload.handler import Handler, lambda_handler
 

@@ -20,7 +20,7 @@ from devkit.artifact import BOOTSTRAP, invoke_together
 from devkit.events import bulk_request, proxy_event, sample_bytes
 from devkit.local_api import LocalApi
 from devkit.loopback import LOOPBACK
-from devkit.moto import aws_environment
+from devkit.moto_server import aws_environment
 from devkit.staging import Behaviour
 from devkit.terraform_values import dashboard_queries, function_environment
 

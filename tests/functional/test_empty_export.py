@@ -10,9 +10,9 @@ import gzip
 
 import pytest
 
-from devkit import moto
+from devkit import moto_server
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
-from devkit.lambda_context import LocalContext
+from devkit.local_context import LocalContext
 from s3_bulk_upload.handler import lambda_handler
 
 HEADER = sample_bytes("metadata_header.csv")
@@ -26,7 +26,7 @@ def deliver(data_url, metadata_url, key="exports/empty.csv"):
 @pytest.fixture
 def staged_on_moto(s3, bucket, moto_endpoint, monkeypatch):
     """Stage files as CI360 does, in an S3 bucket (moto), behind pre-signed GET URLs."""
-    staging_bucket = moto.create_bucket(s3, f"{bucket}-staging")
+    staging_bucket = moto_server.create_bucket(s3, f"{bucket}-staging")
     monkeypatch.setenv("source_host_allowlist", moto_endpoint.removeprefix("http://"))
 
     def stage(key: str, body: bytes, **extra: str) -> str:

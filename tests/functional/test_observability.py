@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
-from devkit.lambda_context import LocalContext
+from devkit.local_context import LocalContext
 from devkit.staging import SIGNATURE, Behaviour
 from s3_bulk_upload.handler import lambda_handler
 

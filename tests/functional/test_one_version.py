@@ -4,7 +4,7 @@ without an ETag nothing is read in ranges or resumed."""
 from __future__ import annotations
 
 from devkit.events import answer, bulk_request, proxy_event
-from devkit.lambda_context import LocalContext
+from devkit.local_context import LocalContext
 from devkit.staging import Behaviour
 from s3_bulk_upload.handler import Handler
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from devkit.events import answer, bulk_request, proxy_event
-from devkit.lambda_context import LocalContext
+from devkit.local_context import LocalContext
 from devkit.staging import Behaviour
 from s3_bulk_upload.errors import UpstreamError
 from s3_bulk_upload.handler import Handler

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from devkit.events import answer, bulk_request, proxy_event
-from devkit.lambda_context import LocalContext
+from devkit.local_context import LocalContext
 from devkit.staging import Behaviour
 from s3_bulk_upload.handler import Handler
 

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from devkit import moto
+from devkit import moto_server
 from devkit.teardown import BUCKET_ADDRESS, teardown
 
 FAKE_TERRAFORM = """#!/usr/bin/env bash
@@ -23,7 +23,7 @@ exit 0
 
 @pytest.fixture
 def workspace(s3, tmp_path, monkeypatch):
-    name = moto.create_bucket(s3, f"ci360-s3-dev-exports-{uuid.uuid4().hex[:12]}")
+    name = moto_server.create_bucket(s3, f"ci360-s3-dev-exports-{uuid.uuid4().hex[:12]}")
     s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     for body in (b"v1", b"v2"):
         s3.put_object(Bucket=name, Key="ci360/a.csv", Body=body)

@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from devkit.events import answer, bulk_request, proxy_event
-from devkit.lambda_context import LocalContext
+from devkit.local_context import LocalContext
 from s3_bulk_upload.handler import lambda_handler
 
 SIGNATURE = "X-Amz-Signature=5ec7e75ec7e7"

@@ -11,9 +11,9 @@ import zlib
 
 import pytest
 
-from devkit import moto
+from devkit import moto_server
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
-from devkit.lambda_context import LocalContext
+from devkit.local_context import LocalContext
 from devkit.staging import Behaviour
 from s3_bulk_upload.handler import Handler, lambda_handler
 
@@ -86,7 +86,7 @@ def test_a_gz_key_is_compressed_again_from_the_decoded_bytes(s3, bucket, staging
 
 def test_an_object_stored_with_content_encoding_gzip_in_s3(s3, bucket, moto_endpoint, monkeypatch):
     """The real counterpart: S3 (moto) sends the stored Content-Encoding whatever Accept-Encoding says."""
-    staging_bucket = moto.create_bucket(s3, f"{bucket}-staging")
+    staging_bucket = moto_server.create_bucket(s3, f"{bucket}-staging")
     monkeypatch.setenv("source_host_allowlist", moto_endpoint.removeprefix("http://"))
     urls = {}
     for key, body, extra in (("d.csv", gzip.compress(DATA), {"ContentEncoding": "gzip"}), ("m.csv", HEADER, {})):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from s3_bulk_upload import answers
+from s3_bulk_upload import responses
 from s3_bulk_upload.errors import (
     BadRequest,
     ConfigError,
@@ -18,7 +18,7 @@ from s3_bulk_upload.errors import (
 
 
 def test_every_answer_is_json_with_status_and_request_id():
-    response = answers.respond(200, "OK", "req-1", bytes=3)
+    response = responses.respond(200, "OK", "req-1", bytes=3)
     assert response["headers"] == {"Content-Type": "application/json"}
     assert response["isBase64Encoded"] is False
     assert json.loads(response["body"]) == {"status": "OK", "request_id": "req-1", "bytes": 3}
@@ -36,11 +36,11 @@ def test_every_answer_is_json_with_status_and_request_id():
     ],
 )
 def test_failures_map_to_the_contract_table(error, status_code, status):
-    response = answers.failure(error, "req-1")
+    response = responses.failure(error, "req-1")
     assert response["statusCode"] == status_code
     assert json.loads(response["body"]) == {"status": status, "request_id": "req-1", "message": "x"}
 
 
 def test_internal_error_points_to_the_logs_without_detail():
-    body = json.loads(answers.internal_error("req-9")["body"])
+    body = json.loads(responses.internal_error("req-9")["body"])
     assert body["status"] == "Error" and "req-9" in body["message"]

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from s3_bulk_upload.config import Config
+from s3_bulk_upload.connector import Connector
 from s3_bulk_upload.errors import BadRequest, Conflict
 from s3_bulk_upload.keys import validate_key
 from s3_bulk_upload.request import BulkRequest
-from s3_bulk_upload.service import Connector
 
 DATA = "https://ci360-staging.s3.amazonaws.com/d.csv?X-Amz-Signature=1"
 META = "https://ci360-staging.s3.amazonaws.com/m.json?X-Amz-Signature=2"
