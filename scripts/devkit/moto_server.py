@@ -6,13 +6,12 @@ Everything binds to 127.0.0.1; boto3 reaches it through ``AWS_ENDPOINT_URL``.
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import sys
 from collections.abc import Iterator
 from typing import Any
 
-from .loopback import LOOPBACK, free_port, wait_for
-from .processes import dies_with_parent
+from .loopback import LOOPBACK, free_port
+from .processes import server_process
 
 REGION = "eu-west-1"
 
@@ -38,22 +37,9 @@ def moto_server(*, in_process: bool = True, port: int | None = None, prefix: tup
         return
     port = port or free_port()
     command = [*prefix, sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(port)]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        preexec_fn=dies_with_parent,  # noqa: PLW1509 - the parent-death signal only
-    )
     endpoint = f"http://{LOOPBACK}:{port}"
-    try:
-        wait_for(endpoint + "/moto-api/")
+    with server_process(command, endpoint + "/moto-api/"):
         yield endpoint
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def aws_environment(endpoint: str) -> dict[str, str]:

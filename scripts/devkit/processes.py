@@ -15,10 +15,13 @@ import ctypes
 import ctypes.util
 import os
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
+
+from .loopback import wait_for
 
 _PR_SET_PDEATHSIG = 1
 
@@ -29,6 +32,28 @@ def dies_with_parent() -> None:
         return
     libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def server_process(command: list[str], ready_url: str) -> Iterator[None]:
+    """A server in a process of its own (its CPU is not the caller's) that ends with the caller:
+    started, awaited until ``ready_url`` answers, terminated (then killed) on the way out."""
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=dies_with_parent,  # noqa: PLW1509 - the parent-death signal only
+    )
+    try:
+        wait_for(ready_url)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _exit(signum: int, _frame: FrameType | None) -> None:

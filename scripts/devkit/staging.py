@@ -18,7 +18,6 @@ import contextlib
 import hashlib
 import mmap
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -28,8 +27,8 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from .loopback import LOOPBACK, LoopbackServer, free_port, wait_for
-from .processes import dies_with_parent
+from .loopback import LOOPBACK, LoopbackServer, free_port
+from .processes import server_process
 
 SIGNATURE = "5ec7e75ec7e7deadbeef"
 SIGNATURE_QUERY = f"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature={SIGNATURE}"
@@ -263,18 +262,9 @@ def staging_process(folder: Path, *, rate_mib: float | None = None, prefix: tupl
     command = [*prefix, sys.executable, "-m", "devkit.staging", "serve-files", str(folder), "--port", str(port)]
     if rate_mib:
         command += ["--rate-mib", str(rate_mib)]
-    server = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        preexec_fn=dies_with_parent,  # noqa: PLW1509 - the parent-death signal only
-    )
     base = f"http://{LOOPBACK}:{port}"
-    try:
-        wait_for(base + "/")
+    with server_process(command, base + "/"):
         yield base
-    finally:
-        server.terminate()
-        server.wait()
 
 
 def main() -> None:
