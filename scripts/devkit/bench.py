@@ -156,6 +156,23 @@ def empty_bucket(client: object, bucket: str) -> None:
             client.delete_object(Bucket=bucket, Key=obj["Key"])  # type: ignore[attr-defined]
 
 
+def rotated(names: list[str], round_number: int) -> list[str]:
+    """The contenders in this round's order: each goes first in turn (alternating order is fairer)."""
+    shift = round_number % len(names)
+    return names[shift:] + names[:shift]
+
+
+def summary(measured: list[dict[str, float]]) -> dict[str, float]:
+    """Median seconds with their range, the last run's bytes and the highest peak RSS of a contender's rounds."""
+    return {
+        "seconds": statistics.median(m["seconds"] for m in measured),
+        "seconds_min": min(m["seconds"] for m in measured),
+        "seconds_max": max(m["seconds"] for m in measured),
+        "bytes": measured[-1]["bytes"],
+        "peak_rss_mib": max(m["peak_rss_mib"] for m in measured),
+    }
+
+
 def run_child(
     contender: str, env: dict[str, str], values: dict[str, str], prefix: tuple[str, ...] = ()
 ) -> dict[str, float]:
@@ -196,25 +213,13 @@ def parent(args: argparse.Namespace) -> None:
                 }
                 runs: dict[str, list[dict[str, float]]] = {c: [] for c in args.contenders}
                 for round_number in range(args.rounds):
-                    order = (
-                        args.contenders[round_number % len(args.contenders) :]
-                        + args.contenders[: round_number % len(args.contenders)]
-                    )
-                    for contender in order:
+                    for contender in rotated(args.contenders, round_number):
                         runs[contender].append(run_child(contender, env, values))
                         empty_bucket(s3, bucket)
                     print(f"  {size_mib} MiB round {round_number + 1}/{args.rounds} done", file=sys.stderr)
                 for contender, measured in runs.items():
                     results.append(
-                        {
-                            "size_mib": size_mib,
-                            "contender": contender,
-                            "seconds": statistics.median(m["seconds"] for m in measured),
-                            "seconds_min": min(m["seconds"] for m in measured),
-                            "seconds_max": max(m["seconds"] for m in measured),
-                            "peak_rss_mib": max(m["peak_rss_mib"] for m in measured),
-                            "rounds": len(measured),
-                        }
+                        {"size_mib": size_mib, "contender": contender, **summary(measured), "rounds": len(measured)}
                     )
                 data.unlink()
     report(results, args)

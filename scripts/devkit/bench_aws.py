@@ -20,7 +20,6 @@ import gzip
 import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import uuid
@@ -31,7 +30,7 @@ from typing import Any
 
 from s3_bulk_upload.units import MIB
 
-from .bench import empty_bucket, make_export, pyplot, run_child, save
+from .bench import empty_bucket, make_export, pyplot, rotated, run_child, save, summary
 from .moto_server import aws_environment, create_bucket, moto_server
 from .staging import staged_url, staging_process
 
@@ -72,8 +71,7 @@ def measure(
     names = list(runs)
     measured: dict[str, list[dict[str, float]]] = {name: [] for name in names}
     for round_number in range(rounds):
-        order = names[round_number % len(names) :] + names[: round_number % len(names)]
-        for name in order:
+        for name in rotated(names, round_number):
             env, prefix = runs[name]
             contender = "handler_gz" if name.endswith("gz") else "handler"
             measured[name].append(run_child(contender, env, values, prefix))
@@ -81,16 +79,7 @@ def measure(
                 verify(s3, bucket, expected, compressed=contender == "handler_gz")
             empty_bucket(s3, bucket)
         print(f"  round {round_number + 1}/{rounds} done", file=sys.stderr)
-    return {
-        name: {
-            "seconds": statistics.median(m["seconds"] for m in results),
-            "seconds_min": min(m["seconds"] for m in results),
-            "seconds_max": max(m["seconds"] for m in results),
-            "bytes": results[-1]["bytes"],
-            "peak_rss_mib": max(m["peak_rss_mib"] for m in results),
-        }
-        for name, results in measured.items()
-    }
+    return {name: summary(results) for name, results in measured.items()}
 
 
 def capped(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
