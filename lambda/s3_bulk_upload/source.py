@@ -277,17 +277,29 @@ class SourceFile:
             sock.settimeout(self.deadline.bound(self._policy.read_timeout))
 
     def body(self, response: requests.Response, position: int) -> Iterator[bytes]:
-        """The body from ``position`` on; bytes before it are dropped when Range was ignored.
+        """The body from ``position`` on, in pieces of up to READ_SIZE; bytes before ``position`` are
+        dropped when Range was ignored.
 
-        ``read1`` returns what one socket read brings: a source that drips a byte at a time
-        cannot hold a read open past the deadline, which is checked between reads.
+        Each ``read1`` returns what one socket read brings, so a source that drips a byte at a time
+        cannot hold a read open past the deadline, which is checked between reads; the reads are
+        gathered into pieces of READ_SIZE (what the pipeline handles best). When the connection
+        fails, what arrived is still handed on, so a resume asks only for the rest.
         """
         skip = position if response.status_code == 200 else 0
+        parts: list[bytes] = []
+        have = 0
         while True:
             self.deadline.check()
             self._bound_reads(response)
-            chunk = response.raw.read1(READ_SIZE, decode_content=False)
+            try:
+                chunk = response.raw.read1(READ_SIZE - have, decode_content=False)
+            except STREAM_ERRORS:
+                if parts:
+                    yield b"".join(parts)
+                raise
             if not chunk:
+                if parts:
+                    yield b"".join(parts)
                 return
             if skip:
                 dropped = min(skip, len(chunk))
@@ -295,7 +307,11 @@ class SourceFile:
                 chunk = chunk[dropped:]
                 if not chunk:
                     continue
-            yield chunk
+            parts.append(chunk)
+            have += len(chunk)
+            if have >= READ_SIZE:
+                yield parts[0] if len(parts) == 1 else b"".join(parts)
+                parts, have = [], 0
 
     def open(self) -> None:
         """Start the download, so a 403 or 404 fails before anything is written and ``size`` is known.
