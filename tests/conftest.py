@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -71,6 +71,22 @@ def staging(monkeypatch: pytest.MonkeyPatch) -> Iterator[StagingServer]:
     with StagingServer() as server:
         monkeypatch.setenv("source_host_allowlist", f"{LOOPBACK}:{server.port}")
         yield server
+
+
+@pytest.fixture
+def staged_on_moto(
+    s3: S3Client, bucket: str, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., str]:
+    """Stage files as CI360 does, in an S3 bucket (moto), behind pre-signed GET URLs; the function may
+    fetch from that endpoint only. ``stage(key, body, **put_object_args)`` returns the URL."""
+    staging_bucket = moto_server.create_bucket(s3, f"{bucket}-staging")
+    monkeypatch.setenv("source_host_allowlist", moto_endpoint.removeprefix("http://"))
+
+    def stage(key: str, body: bytes, **extra: Any) -> str:
+        s3.put_object(Bucket=staging_bucket, Key=key, Body=body, **extra)
+        return s3.generate_presigned_url("get_object", Params={"Bucket": staging_bucket, "Key": key}, ExpiresIn=600)
+
+    return stage
 
 
 @pytest.fixture

@@ -80,7 +80,8 @@ def _wait(source: SourceFile, future: Future[list[bytes]]) -> list[bytes]:
 def _fetch_range(
     source: SourceFile, start: int, end: int, response: requests.Response | None, stop: threading.Event
 ) -> list[bytes]:
-    """Bytes ``start``..``end`` (inclusive) as the pieces read (no copies), resumed after a drop."""
+    """Bytes ``start``..``end`` (inclusive) as the pieces ``SourceFile.body`` hands on (only the last
+    one is cut to the range's end), resumed after a drop."""
     wanted = end - start + 1
     pieces: list[bytes] = []
     have = 0

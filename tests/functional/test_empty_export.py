@@ -10,7 +10,6 @@ import gzip
 
 import pytest
 
-from devkit import moto_server
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
 from devkit.local_context import LocalContext
 from s3_bulk_upload.handler import lambda_handler
@@ -21,19 +20,6 @@ HEADER = sample_bytes("metadata_header.csv")
 def deliver(data_url, metadata_url, key="exports/empty.csv"):
     response = lambda_handler(proxy_event(bulk_request(data_url, metadata_url, key)), LocalContext())
     return response["statusCode"], answer(response)
-
-
-@pytest.fixture
-def staged_on_moto(s3, bucket, moto_endpoint, monkeypatch):
-    """Stage files as CI360 does, in an S3 bucket (moto), behind pre-signed GET URLs."""
-    staging_bucket = moto_server.create_bucket(s3, f"{bucket}-staging")
-    monkeypatch.setenv("source_host_allowlist", moto_endpoint.removeprefix("http://"))
-
-    def stage(key: str, body: bytes, **extra: str) -> str:
-        s3.put_object(Bucket=staging_bucket, Key=key, Body=body, **extra)
-        return s3.generate_presigned_url("get_object", Params={"Bucket": staging_bucket, "Key": key}, ExpiresIn=600)
-
-    return stage
 
 
 def test_s3_answers_416_on_a_ranged_get_of_an_empty_object(staged_on_moto):

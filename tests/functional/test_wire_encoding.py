@@ -11,7 +11,6 @@ import zlib
 
 import pytest
 
-from devkit import moto_server
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
 from devkit.local_context import LocalContext
 from devkit.staging import Behaviour
@@ -84,15 +83,10 @@ def test_a_gz_key_is_compressed_again_from_the_decoded_bytes(s3, bucket, staging
     assert gzip.decompress(stored) == HEADER + DATA
 
 
-def test_an_object_stored_with_content_encoding_gzip_in_s3(s3, bucket, moto_endpoint, monkeypatch):
+def test_an_object_stored_with_content_encoding_gzip_in_s3(s3, bucket, staged_on_moto):
     """The real counterpart: S3 (moto) sends the stored Content-Encoding whatever Accept-Encoding says."""
-    staging_bucket = moto_server.create_bucket(s3, f"{bucket}-staging")
-    monkeypatch.setenv("source_host_allowlist", moto_endpoint.removeprefix("http://"))
-    urls = {}
-    for key, body, extra in (("d.csv", gzip.compress(DATA), {"ContentEncoding": "gzip"}), ("m.csv", HEADER, {})):
-        s3.put_object(Bucket=staging_bucket, Key=key, Body=body, **extra)
-        urls[key] = s3.generate_presigned_url("get_object", Params={"Bucket": staging_bucket, "Key": key})
-    status, body = deliver("exports/from-s3.csv", urls["d.csv"], urls["m.csv"])
+    data_url = staged_on_moto("d.csv", gzip.compress(DATA), ContentEncoding="gzip")
+    status, body = deliver("exports/from-s3.csv", data_url, staged_on_moto("m.csv", HEADER))
     assert status == 200, body
     assert s3.get_object(Bucket=bucket, Key="exports/from-s3.csv")["Body"].read() == HEADER + DATA
     assert body["rows"] == ROWS
