@@ -6,9 +6,11 @@ end to end), ``infra`` (Terraform, packaging, Makefile, docs); ``pytest -m unit`
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +89,44 @@ def staged_on_moto(
         return s3.generate_presigned_url("get_object", Params={"Bucket": staging_bucket, "Key": key}, ExpiresIn=600)
 
     return stage
+
+
+@dataclass(frozen=True)
+class DeliveryBus:
+    sqs: Any  # an SQS client
+    queue_url: str
+
+    def received(self) -> list[dict[str, Any]]:
+        """The delivery events that reached the queue since the last call."""
+        answer = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        return [json.loads(m["Body"]) for m in answer.get("Messages", [])]
+
+
+@pytest.fixture
+def delivery_bus(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> DeliveryBus:
+    """A bus (the function's ``delivery_event_bus``) with a rule that sends this connector's events to SQS."""
+    events, sqs = boto3.client("events"), boto3.client("sqs")
+    name = f"ci360-{uuid.uuid4().hex[:8]}"
+    events.create_event_bus(Name=name)
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(
+        Name="exports-landed",
+        EventBusName=name,
+        EventPattern=json.dumps({"source": ["ci360.s3-bulk-connector"], "detail-type": ["CI360 Export Delivered"]}),
+    )
+    events.put_targets(Rule="exports-landed", EventBusName=name, Targets=[{"Id": "queue", "Arn": queue_arn}])
+    monkeypatch.setenv("delivery_event_bus", name)
+    return DeliveryBus(sqs, queue_url)
+
+
+@pytest.fixture
+def glue_database(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A Glue database (moto), set as the function's ``glue_database``."""
+    name = f"ci360_{uuid.uuid4().hex[:8]}"
+    boto3.client("glue").create_database(DatabaseInput={"Name": name})
+    monkeypatch.setenv("glue_database", name)
+    return name
 
 
 @pytest.fixture

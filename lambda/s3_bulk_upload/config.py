@@ -108,6 +108,16 @@ def _bus(name: str, raw: str) -> str:
     return value
 
 
+_GLUE_DATABASE = re.compile(r"[a-z0-9_-]{1,255}")
+
+
+def _glue_database(name: str, raw: str) -> str:
+    value = raw.strip()
+    if value and not _GLUE_DATABASE.fullmatch(value):
+        raise ConfigError(f"{name} must be a Glue database name (a-z, 0-9, _ and -, at most 255), not {value!r}")
+    return value
+
+
 def _setting(env: str, default: Any, parse: Callable[[str, str], Any], meaning: str, *, contract: bool = True) -> Any:
     """A Config field read from environment variable ``env`` (``default`` when unset)."""
     return field(default=default, metadata={"env": env, "parse": parse, "meaning": meaning, "contract": contract})
@@ -134,6 +144,9 @@ class Config:
     log_level: str = _setting("log_level", "INFO", _one_of(LOG_LEVELS, str.upper), "DEBUG, INFO, WARNING, ERROR")
     delivery_event_bus: str = _setting(
         "delivery_event_bus", "", _bus, "EventBridge bus name or ARN for the delivery event; empty: none"
+    )
+    glue_database: str = _setting(
+        "glue_database", "", _glue_database, "Glue Data Catalog database for the export's table; empty: no table"
     )
     # Not in the contract's table: settings with safe defaults, documented in the README.
     sse_algorithm: str = _setting(

@@ -12,16 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from . import delivery_event, handoff
+from . import catalog, delivery_event, handoff
 from .allowlist import check_source_url, redact_url
+from .catalog_schema import TableTarget, catalog_columns, table_input, table_target
 from .config import Config
 from .deadline import Deadline
+from .delivered import Delivered
 from .errors import BadRequest, Conflict, DestinationError
 from .gzip_stream import gzip_chunks
 from .handoff import Plan
 from .keys import build_key, validate_key
 from .lambda_context import LambdaContext
-from .metadata import MAX_METADATA_BYTES, parse_columns
+from .metadata import MAX_METADATA_BYTES, MetadataColumn, parse_metadata
 from .pipeline import ChunkStream, with_header
 from .records import RecordCounter
 from .request import BulkRequest
@@ -31,6 +33,7 @@ from .units import MIB
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_glue import GlueClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
 
@@ -41,25 +44,16 @@ PRESIGNED_URL_SECONDS = 24 * 3600
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the caller is told: ``accepted`` is a hand-off, otherwise a finished delivery.
+    """What the caller is told: ``accepted`` is a hand-off, ``duplicate`` a re-delivery, else a delivery.
 
     ``event_published`` is None when no delivery event is configured (or for a duplicate).
     """
 
-    bucket: str
-    key: str
+    delivered: Delivered
     accepted: bool = False
-    bytes: int = 0
-    rows: int | None = None
-    header: bool = False
     duplicate: bool = False
     s3_url: str | None = None
-    seconds: float = 0.0
     event_published: bool | None = None
-
-    @property
-    def s3_uri(self) -> str:
-        return f"s3://{self.bucket}/{self.key}"
 
 
 class Connector:
@@ -77,6 +71,7 @@ class Connector:
         lambda_client_factory: Callable[[], LambdaClient],
         *,
         events_client_factory: Callable[[], EventBridgeClient] | None = None,
+        glue_client_factory: Callable[[], GlueClient] | None = None,
         session: requests.Session | None = None,
         deadline: Deadline | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -88,6 +83,7 @@ class Connector:
         )
         self._lambda_client_factory = lambda_client_factory
         self._events_client_factory = events_client_factory
+        self._glue_client_factory = glue_client_factory
         self._policy = RetryPolicy(config.source_max_retries, config.source_backoff_seconds)
         self._deadline = deadline or Deadline.unbounded()
         self._session = session or make_session(self._policy, config.source_connections, self._deadline)
@@ -102,11 +98,10 @@ class Connector:
         plan = Plan(
             key=build_key(self._config.key_prefix, request, self._clock()),
             data_url=request.data_url,
-            metadata_url=request.metadata_url if include_header else None,
+            metadata_url=request.metadata_url if include_header or self._config.glue_database else None,
             include_header=include_header,
-            task_id=request.task_id,
-            occurrence_id=request.occurrence_id,
-            task_name=request.task_name,
+            task=request.task,
+            glue_table=request.glue_table,
         )
         return self._check_sources(plan)
 
@@ -114,21 +109,36 @@ class Connector:
         """Only allow-listed URLs are ever fetched: checked on acceptance and again in the asynchronous run.
 
         The plan carries the URLs as the HTTP client will send them (the reading that was checked).
+        With a catalog, the table's name and folder are checked here too (a 400 before any download).
         """
+        self._table_target(plan)
         allowlist = self._config.source_host_allowlist
         data_url = check_source_url(plan.data_url, allowlist, "presignedUrls.dataFile")
         metadata_url = None
-        if plan.include_header:
+        if plan.include_header or self._config.glue_database:
             if not plan.metadata_url:
-                raise BadRequest("presignedUrls.metadataFile is required when the header row is on")
+                needs = "the header row is on" if plan.include_header else "glue_database is set"
+                raise BadRequest(f"presignedUrls.metadataFile is required when {needs}")
             metadata_url = check_source_url(plan.metadata_url, allowlist, "presignedUrls.metadataFile")
         return dataclasses.replace(plan, data_url=data_url, metadata_url=metadata_url)
+
+    def _table_target(self, plan: Plan) -> TableTarget | None:
+        if not self._config.glue_database:
+            return None
+        return table_target(
+            self._config.glue_database, self._config.bucket, self._config.key_prefix, plan.key, plan.glue_table
+        )
 
     def accept(self, request: BulkRequest, context: LambdaContext, request_id: str) -> Outcome:
         plan = self.plan(request)
         previous = self.previous_delivery(plan)
         if previous is not None:
             return previous
+        metadata = None
+        if self._config.glue_database:
+            # The catalog's columns are checked now: two that normalise to one name are a 400, before any transfer.
+            metadata = self._metadata(plan)
+            catalog_columns(metadata or [])
         if self._goes_async(plan):
             handoff.send(
                 self._lambda_client_factory(),
@@ -136,8 +146,8 @@ class Connector:
                 handoff.handoff_event(plan, request_id),
             )
             log.info("handed off to an asynchronous run", extra={"key": plan.key})
-            return Outcome(bucket=self._config.bucket, key=plan.key, accepted=True)
-        return self.deliver(plan, request_id)
+            return Outcome(self._where(plan), accepted=True)
+        return self.deliver(plan, request_id, metadata)
 
     def _goes_async(self, plan: Plan) -> bool:
         mode = self._config.delivery_mode
@@ -184,29 +194,37 @@ class Connector:
         """The answer when the key already holds this occurrence, or None."""
         if existing is None:
             return None
-        if plan.occurrence_id and existing.occurrence_id == plan.occurrence_id:
+        if plan.task.occurrence_id and existing.occurrence_id == plan.task.occurrence_id:
             log.info("duplicate delivery; nothing transferred", extra={"key": plan.key})
             return Outcome(
-                bucket=self._config.bucket,
-                key=plan.key,
-                bytes=existing.size,
-                header=plan.include_header,
+                dataclasses.replace(self._where(plan), bytes=existing.size),
                 duplicate=True,
                 s3_url=self._presigned(plan.key),
             )
         return None
 
-    def deliver(self, plan: Plan, request_id: str) -> Outcome:
+    def _where(self, plan: Plan) -> Delivered:
+        """Where the plan delivers, before anything is known of what landed."""
+        return Delivered(bucket=self._config.bucket, key=plan.key, header=plan.include_header, task=plan.task)
+
+    def _metadata(self, plan: Plan) -> list[MetadataColumn] | None:
+        if not plan.metadata_url:
+            return None
+        return parse_metadata(self._source(plan.metadata_url, "metadata file").read_all(MAX_METADATA_BYTES))
+
+    def deliver(self, plan: Plan, request_id: str, metadata: list[MetadataColumn] | None = None) -> Outcome:
+        """Transfer the plan; ``metadata`` when it was already read (and checked) on acceptance."""
         started = time.monotonic()
         gzip = plan.key.endswith(".gz")
         log.info(
             "transfer started",
             extra={"key": plan.key, "source": redact_url(plan.data_url), "header": plan.include_header, "gzip": gzip},
         )
-        columns = None
-        if plan.include_header:
-            metadata = self._source(plan.metadata_url or "", "metadata file")
-            columns = parse_columns(metadata.read_all(MAX_METADATA_BYTES))
+        if metadata is None:
+            metadata = self._metadata(plan)
+        target = self._table_target(plan)
+        catalog_table = catalog_columns(metadata or []) if target is not None else None
+        columns = [column.name for column in metadata] if plan.include_header and metadata else None
         source = SourceFile(
             self._session,
             plan.data_url,
@@ -254,38 +272,38 @@ class Connector:
                 "content_encoding": source.content_encoding or None,
                 "object_bytes": stream.bytes_out,
                 "columns": len(columns) if columns is not None else 0,
+                "line_breaks_in_fields": records.line_breaks_in_fields,
                 "resumes": source.resumes,
                 "part_size": part_size,
                 "seconds": round(seconds, 3),
                 "mib_per_second": round(source.bytes_read / MIB / max(seconds, 1e-6), 1),
             },
         )
-        delivered = delivery_event.Delivered(
-            bucket=self._config.bucket,
-            key=plan.key,
+        delivered = dataclasses.replace(
+            self._where(plan),
             bytes=stream.bytes_out,
             rows=records.total,
             columns=tuple(columns or ()),
-            header=plan.include_header,
-            gzip=gzip,
-            task_id=plan.task_id,
-            occurrence_id=plan.occurrence_id,
-            task_name=plan.task_name,
             seconds=seconds,
             request_id=request_id,
+            line_breaks_in_fields=records.line_breaks_in_fields,
         )
-        return Outcome(
-            bucket=self._config.bucket,
-            key=plan.key,
-            bytes=stream.bytes_out,
-            rows=records.total,
-            header=plan.include_header,
-            s3_url=self._presigned(plan.key),
-            seconds=seconds,
-            event_published=self._publish(delivered),
-        )
+        if target is not None and catalog_table is not None:
+            if records.line_breaks_in_fields:
+                log.warning(
+                    "fields hold line breaks: Athena's CSV reader splits those records into several rows",
+                    extra={"key": plan.key, "line_breaks_in_fields": records.line_breaks_in_fields},
+                )
+            wanted = table_input(target, catalog_table, header=plan.include_header, task=plan.task)
+            delivered = dataclasses.replace(delivered, catalog=self._register(target, wanted))
+        return Outcome(delivered, s3_url=self._presigned(plan.key), event_published=self._publish(delivered))
 
-    def _publish(self, delivered: delivery_event.Delivered) -> bool | None:
+    def _register(self, target: TableTarget, wanted: dict[str, Any]) -> catalog.Catalogued:
+        if self._glue_client_factory is None:
+            raise DestinationError("glue_database is set but no Glue client was given")
+        return catalog.register(self._glue_client_factory(), target, wanted)
+
+    def _publish(self, delivered: Delivered) -> bool | None:
         bus = self._config.delivery_event_bus
         if not bus:
             return None
@@ -300,10 +318,10 @@ class Connector:
     @staticmethod
     def _object_metadata(plan: Plan) -> dict[str, str]:
         metadata = {}
-        if plan.task_id:
-            metadata[TASK_ID_KEY] = plan.task_id
-        if plan.occurrence_id:
-            metadata[OCCURRENCE_ID_KEY] = plan.occurrence_id
+        if plan.task.task_id:
+            metadata[TASK_ID_KEY] = plan.task.task_id
+        if plan.task.occurrence_id:
+            metadata[OCCURRENCE_ID_KEY] = plan.task.occurrence_id
         return metadata
 
     def _presigned(self, key: str) -> str | None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict
 from typing import TYPE_CHECKING
+
+from .delivered import Delivered
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
@@ -21,39 +23,20 @@ SOURCE = "ci360.s3-bulk-connector"
 DETAIL_TYPE = "CI360 Export Delivered"
 
 
-@dataclass(frozen=True)
-class Delivered:
-    """What landed, as the event tells it."""
-
-    bucket: str
-    key: str
-    bytes: int
-    rows: int
-    columns: tuple[str, ...]
-    header: bool
-    gzip: bool
-    task_id: str
-    occurrence_id: str
-    task_name: str
-    seconds: float
-    request_id: str
-
-
 def event_entry(delivered: Delivered, bus: str) -> PutEventsRequestEntryTypeDef:
     detail = {
         "bucket": delivered.bucket,
         "key": delivered.key,
-        "s3_uri": f"s3://{delivered.bucket}/{delivered.key}",
+        "s3_uri": delivered.s3_uri,
         "bytes": delivered.bytes,
         "rows": delivered.rows,
         "columns": list(delivered.columns),
         "header": delivered.header,
         "gzip": delivered.gzip,
-        "task_id": delivered.task_id,
-        "occurrence_id": delivered.occurrence_id,
-        "task_name": delivered.task_name,
+        **asdict(delivered.task),
         "seconds": round(delivered.seconds, 3),
         "request_id": delivered.request_id,
+        **(delivered.catalog.event_fields() if delivered.catalog else {}),
     }
     return {"Source": SOURCE, "DetailType": DETAIL_TYPE, "Detail": json.dumps(detail), "EventBusName": bus}
 

@@ -39,6 +39,7 @@ from .request import parse_proxy_event
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_glue import GlueClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
 
@@ -72,6 +73,11 @@ def aws_events_client() -> EventBridgeClient:
     return boto3.client("events", config=BotoConfig(retries={"mode": "standard", "max_attempts": 3}))
 
 
+@functools.lru_cache(maxsize=1)
+def aws_glue_client() -> GlueClient:
+    return boto3.client("glue", config=BotoConfig(retries={"mode": "standard", "max_attempts": 5}))
+
+
 @dataclass(frozen=True)
 class Handler:
     """The function, with what it talks to injected: AWS clients (the local stand-ins pass their own)
@@ -80,6 +86,7 @@ class Handler:
     s3_client: Callable[[int], S3Client] = aws_s3_client
     lambda_client: Callable[[], LambdaClient] = aws_lambda_client
     events_client: Callable[[], EventBridgeClient] = aws_events_client
+    glue_client: Callable[[], GlueClient] = aws_glue_client
     sleep: Callable[[float], None] = time.sleep
 
     def __call__(self, event: Any, context: LambdaContext) -> Answer:
@@ -132,6 +139,7 @@ class Handler:
             self.s3_client(config.max_concurrency + 2),
             self.lambda_client,
             events_client_factory=self.events_client,
+            glue_client_factory=self.glue_client,
             deadline=deadline,
             sleep=self.sleep,
         )
@@ -156,21 +164,28 @@ def _count(outcome: Outcome) -> None:
     elif outcome.duplicate:
         telemetry.counted("Duplicates")
     else:
+        delivered = outcome.delivered
         telemetry.delivered(
-            bytes_delivered=outcome.bytes,
-            rows=outcome.rows or 0,
-            seconds=outcome.seconds,
+            bytes_delivered=delivered.bytes,
+            rows=delivered.rows or 0,
+            seconds=delivered.seconds,
             event_failed=outcome.event_published is False,
+            catalog_failed=delivered.catalog is not None and delivered.catalog.failed,
         )
 
 
 def _ok(outcome: Outcome, request_id: str) -> Answer:
-    where = {"bucket_name": outcome.bucket, "upload_filename": outcome.key, "s3_uri": outcome.s3_uri}
+    delivered = outcome.delivered
+    where = {"bucket_name": delivered.bucket, "upload_filename": delivered.key, "s3_uri": delivered.s3_uri}
     if outcome.accepted:
         return responses.respond(202, "Accepted", request_id, **where)
-    extra = {"s3_url": outcome.s3_url} if outcome.s3_url else {}
-    delivered = {"bytes": outcome.bytes, "rows": outcome.rows, "header": outcome.header, "duplicate": outcome.duplicate}
-    return responses.respond(200, "OK", request_id, **where, **delivered, **extra)
+    extra: dict[str, Any] = {"s3_url": outcome.s3_url} if outcome.s3_url else {}
+    if delivered.catalog is not None:
+        extra.update(delivered.catalog.answer_fields())
+    if delivered.line_breaks_in_fields:
+        extra["line_breaks_in_fields"] = delivered.line_breaks_in_fields
+    landed = {"bytes": delivered.bytes, "rows": delivered.rows, "header": delivered.header}
+    return responses.respond(200, "OK", request_id, **where, **landed, duplicate=outcome.duplicate, **extra)
 
 
 def _answer_failure(error: ConnectorError, request_id: str) -> Answer:
@@ -189,12 +204,14 @@ def _answer_crash(request_id: str) -> Answer:
 
 def _handoff_result(outcome: Outcome) -> Answer:
     _count(outcome)
+    delivered = outcome.delivered
     return {
         "status": "OK",
-        "s3_uri": outcome.s3_uri,
-        "bytes": outcome.bytes,
-        "rows": outcome.rows,
+        "s3_uri": delivered.s3_uri,
+        "bytes": delivered.bytes,
+        "rows": delivered.rows,
         "duplicate": outcome.duplicate,
+        **(delivered.catalog.answer_fields() if delivered.catalog else {}),
     }
 
 

@@ -2,17 +2,19 @@
 
 API Gateway builds every proxy event itself (``requestContext``, ``httpMethod``), so a caller can
 only choose the ``body``; an event with those keys is never treated as a hand-off, whatever the
-body holds.
+body holds. The plan travels flat (the task's fields beside the plan's), as version 1 always
+has: an event sent by the previous deployment still parses after an update.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from .errors import DestinationError
 from .request import is_proxy_event
+from .task import Task
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -29,9 +31,8 @@ class Plan:
     data_url: str
     metadata_url: str | None
     include_header: bool
-    task_id: str = ""
-    occurrence_id: str = ""
-    task_name: str = ""
+    task: Task = field(default_factory=Task)
+    glue_table: str = ""  # the task's explicit table name, if it gave one
 
 
 def is_handoff(event: Any) -> bool:
@@ -43,9 +44,15 @@ def handoff_event(plan: Plan, accepted_request_id: str) -> dict[str, Any]:
         HANDOFF_KEY: {
             "version": HANDOFF_VERSION,
             "acceptedRequestId": accepted_request_id,
-            "plan": asdict(plan),
+            "plan": _flat(plan),
         }
     }
+
+
+def _flat(plan: Plan) -> dict[str, Any]:
+    document = asdict(plan)
+    document.update(document.pop("task"))
+    return document
 
 
 def parse_handoff(event: dict[str, Any]) -> tuple[Plan, str]:
@@ -55,10 +62,13 @@ def parse_handoff(event: dict[str, Any]) -> tuple[Plan, str]:
     raw = document.get("plan")
     if not isinstance(raw, dict):
         raise ValueError("hand-off event has no plan")
-    names = {f.name for f in fields(Plan)}
-    plan = Plan(**{k: v for k, v in raw.items() if k in names})
+    task = Task(**{f.name: raw.get(f.name, "") for f in fields(Task)})
+    names = {f.name for f in fields(Plan)} - {"task"}
+    plan = Plan(**{k: v for k, v in raw.items() if k in names}, task=task)
     if not isinstance(plan.key, str) or not isinstance(plan.data_url, str) or not isinstance(plan.include_header, bool):
         raise ValueError("hand-off plan has fields of the wrong type")
+    if not isinstance(plan.glue_table, str) or not all(isinstance(getattr(task, f.name), str) for f in fields(Task)):
+        raise ValueError("hand-off plan has task fields of the wrong type")
     return plan, str(document.get("acceptedRequestId", ""))
 
 

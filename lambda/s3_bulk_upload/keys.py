@@ -55,9 +55,9 @@ def placeholder_values(request: BulkRequest, now: datetime) -> dict[str, str]:
     return {
         "date": utc.strftime("%Y-%m-%d"),
         "datetime": utc.strftime("%Y%m%dT%H%M%SZ"),
-        "taskId": request.task_id,
-        "occurrenceId": request.occurrence_id,
-        "taskName": safe_task_name(request.task_name),
+        "taskId": request.task.task_id,
+        "occurrenceId": request.task.occurrence_id,
+        "taskName": safe_task_name(request.task.task_name),
     }
 
 

@@ -1,10 +1,11 @@
-"""Column names from CI360's metadata file, and the CSV header line built from them (pure)."""
+"""Columns from CI360's metadata file (names, and ``dataType`` where given), and the CSV header line (pure)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from dataclasses import dataclass
 
 from .errors import UpstreamError
 from .units import MIB
@@ -12,8 +13,21 @@ from .units import MIB
 MAX_METADATA_BYTES = 4 * MIB
 
 
+@dataclass(frozen=True)
+class MetadataColumn:
+    """One column as CI360 describes it; ``data_type`` is None where the form has no types."""
+
+    name: str
+    data_type: str | None = None
+
+
 def parse_columns(raw: bytes) -> list[str]:
-    """Detect the form: JSON objects with ``columnName``, JSON strings, or one CSV line."""
+    """The column names, in order."""
+    return [column.name for column in parse_metadata(raw)]
+
+
+def parse_metadata(raw: bytes) -> list[MetadataColumn]:
+    """Detect the form: JSON objects with ``columnName`` (and ``dataType``), JSON strings, or one CSV line."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -35,18 +49,19 @@ def parse_columns(raw: bytes) -> list[str]:
         raise UpstreamError(f"metadata file is not a CSV line the connector can read ({exc})") from None
     if not columns or any(not c for c in columns):
         raise UpstreamError("metadata file has an empty column name")
-    return columns
+    return [MetadataColumn(name) for name in columns]
 
 
-def _columns_from_json(document: object) -> list[str]:
+def _columns_from_json(document: object) -> list[MetadataColumn]:
     if not isinstance(document, list) or not document:
         raise UpstreamError("metadata file must be a non-empty JSON array")
-    columns: list[str] = []
+    columns: list[MetadataColumn] = []
     for item in document:
         name = item.get("columnName") if isinstance(item, dict) else item
         if not isinstance(name, str) or not name:
             raise UpstreamError("metadata file entries must be column-name strings or objects with columnName")
-        columns.append(name)
+        data_type = item.get("dataType") if isinstance(item, dict) else None
+        columns.append(MetadataColumn(name, data_type if isinstance(data_type, str) and data_type else None))
     return columns
 
 

@@ -18,6 +18,7 @@ _NOT_MARKS = bytes(b for b in range(256) if b not in b'"\n')
 class RecordCounter:
     def __init__(self) -> None:
         self.records = 0
+        self.line_breaks_in_fields = 0  # newlines inside quoted fields (Athena's CSV reader splits there)
         self._inside_quotes = False
         self._open_record = False  # bytes seen since the last record end
 
@@ -28,12 +29,15 @@ class RecordCounter:
         while b'""' in marks:
             marks = marks.replace(b'""', b"")
         if b'"' not in marks:
-            if not self._inside_quotes:
+            if self._inside_quotes:
+                self.line_breaks_in_fields += len(marks)
+            else:
                 self.records += len(marks)  # only newlines are left
         else:
             parts = marks.split(b'"')  # newline runs between the quotes that remain
-            outside = parts[1::2] if self._inside_quotes else parts[::2]
+            outside, inside = (parts[1::2], parts[::2]) if self._inside_quotes else (parts[::2], parts[1::2])
             self.records += sum(map(len, outside))
+            self.line_breaks_in_fields += sum(map(len, inside))
             if len(parts) % 2 == 0:  # an odd number of quotes flips the state
                 self._inside_quotes = not self._inside_quotes
         self._open_record = self._inside_quotes or not chunk.endswith(b"\n")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import BadRequest
+from .task import Task
 
 # User metadata travels as HTTP headers, so ids must be short printable ASCII.
 _MAX_ID_LENGTH = 256
@@ -20,10 +21,9 @@ class BulkRequest:
     data_url: str
     metadata_url: str | None
     s3_filename: str
-    task_id: str = ""
-    occurrence_id: str = ""
-    task_name: str = ""
+    task: Task = field(default_factory=Task)
     include_header: bool | None = None  # the task's override of the configured default
+    glue_table: str = ""  # the task's name for its catalog table; empty: the key's folder names it
 
 
 def is_proxy_event(event: Any) -> bool:
@@ -79,6 +79,15 @@ def _include_header(params: dict[str, Any]) -> bool | None:
     raise BadRequest("sendParameters.include_header must be 'true' or 'false'")
 
 
+def _glue_table(params: dict[str, Any]) -> str:
+    raw = params.get("glue_table")
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        raise BadRequest("sendParameters.glue_table must be a string")
+    return raw.strip()
+
+
 def parse_bulk_request(document: Any) -> BulkRequest:
     """Validate the CI360 document; unknown fields are ignored, as the contract requires."""
     if not isinstance(document, dict):
@@ -101,10 +110,13 @@ def parse_bulk_request(document: Any) -> BulkRequest:
         data_url=_url(urls, "dataFile", required=True) or "",
         metadata_url=_url(urls, "metadataFile", required=False),
         s3_filename=filename.strip(),
-        task_id=_optional_id(document, "taskId"),
-        occurrence_id=_optional_id(document, "occurrenceId"),
-        task_name=task_name or "",
+        task=Task(
+            task_id=_optional_id(document, "taskId"),
+            occurrence_id=_optional_id(document, "occurrenceId"),
+            task_name=task_name or "",
+        ),
         include_header=_include_header(params),
+        glue_table=_glue_table(params),
     )
 
 

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 metrics = Metrics()
 
 
-def delivered(*, bytes_delivered: int, rows: int, seconds: float, event_failed: bool) -> None:
+def delivered(*, bytes_delivered: int, rows: int, seconds: float, event_failed: bool, catalog_failed: bool) -> None:
     metrics.add_metric(name="Deliveries", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="BytesDelivered", unit=MetricUnit.Bytes, value=bytes_delivered)
     metrics.add_metric(name="Rows", unit=MetricUnit.Count, value=rows)
@@ -29,6 +29,8 @@ def delivered(*, bytes_delivered: int, rows: int, seconds: float, event_failed: 
     )
     if event_failed:
         metrics.add_metric(name="DeliveryEventFailures", unit=MetricUnit.Count, value=1)
+    if catalog_failed:
+        metrics.add_metric(name="CatalogFailures", unit=MetricUnit.Count, value=1)
 
 
 def counted(name: str) -> None:

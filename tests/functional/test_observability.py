@@ -6,10 +6,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import uuid
-
-import boto3
-import pytest
 
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
 from devkit.local_context import LocalContext
@@ -98,34 +94,10 @@ def test_duplicates_and_failures_are_metered_by_status(s3, bucket, staging, caps
     assert_dimensions_are_safe(documents)
 
 
-@pytest.fixture
-def delivery_bus(aws_env, monkeypatch):
-    """A bus with a rule that sends this connector's events to an SQS queue."""
-    events, sqs = boto3.client("events"), boto3.client("sqs")
-    name = f"ci360-{uuid.uuid4().hex[:8]}"
-    events.create_event_bus(Name=name)
-    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(
-        Name="exports-landed",
-        EventBusName=name,
-        EventPattern=json.dumps({"source": ["ci360.s3-bulk-connector"], "detail-type": ["CI360 Export Delivered"]}),
-    )
-    events.put_targets(Rule="exports-landed", EventBusName=name, Targets=[{"Id": "queue", "Arn": queue_arn}])
-    monkeypatch.setenv("delivery_event_bus", name)
-    return sqs, queue_url
-
-
-def received(sqs, queue_url):
-    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-    return [json.loads(m["Body"]) for m in messages]
-
-
 def test_a_delivery_puts_one_event_with_what_landed_and_no_url(s3, bucket, staging, delivery_bus):
-    sqs, queue_url = delivery_bus
     response, request = deliver(staging, THREE_ROWS, s3_filename="exports/churn.csv.gz")
     assert response["statusCode"] == 200
-    events = received(sqs, queue_url)
+    events = delivery_bus.received()
     assert len(events) == 1
     event = events[0]
     assert (event["source"], event["detail-type"]) == ("ci360.s3-bulk-connector", "CI360 Export Delivered")
@@ -150,11 +122,10 @@ def test_a_delivery_puts_one_event_with_what_landed_and_no_url(s3, bucket, stagi
 
 
 def test_a_duplicate_puts_no_event(s3, bucket, staging, delivery_bus):
-    sqs, queue_url = delivery_bus
     assert deliver(staging)[0]["statusCode"] == 200
-    assert len(received(sqs, queue_url)) == 1
+    assert len(delivery_bus.received()) == 1
     assert answer(deliver(staging)[0])["duplicate"] is True
-    assert received(sqs, queue_url) == []
+    assert delivery_bus.received() == []
 
 
 def test_a_failed_publish_is_logged_and_counted_but_the_delivery_stands(

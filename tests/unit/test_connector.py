@@ -16,6 +16,7 @@ from s3_bulk_upload.connector import Connector
 from s3_bulk_upload.errors import BadRequest, Conflict
 from s3_bulk_upload.keys import validate_key
 from s3_bulk_upload.request import BulkRequest
+from s3_bulk_upload.task import Task
 
 DATA = "https://ci360-staging.s3.amazonaws.com/d.csv?X-Amz-Signature=1"
 META = "https://ci360-staging.s3.amazonaws.com/m.json?X-Amz-Signature=2"
@@ -43,10 +44,10 @@ def request(**fields):
 
 
 def test_plan_builds_the_key_and_keeps_the_urls(s3):
-    plan = connector(s3[0], key_prefix="ci360/").plan(request(task_id="t", occurrence_id="o"))
+    plan = connector(s3[0], key_prefix="ci360/").plan(request(task=Task(task_id="t", occurrence_id="o")))
     assert plan.key == "ci360/churn_2026-11-27.csv"
     assert (plan.data_url, plan.metadata_url, plan.include_header) == (DATA, META, True)
-    assert (plan.task_id, plan.occurrence_id) == ("t", "o")
+    assert (plan.task.task_id, plan.task.occurrence_id) == ("t", "o")
 
 
 def test_a_task_may_turn_the_header_off_and_then_needs_no_metadata(s3):
@@ -77,19 +78,19 @@ def test_the_same_occurrence_again_is_a_duplicate(s3):
     client, stubber = s3
     listed(stubber, "o-1")
     c = connector(client)
-    outcome = c.previous_delivery(c.plan(BulkRequest(DATA, META, "a.csv", occurrence_id="o-1")))
-    assert outcome is not None and outcome.duplicate and outcome.bytes == 9
+    outcome = c.previous_delivery(c.plan(BulkRequest(DATA, META, "a.csv", task=Task(occurrence_id="o-1"))))
+    assert outcome is not None and outcome.duplicate and outcome.delivered.bytes == 9
 
 
 def test_another_occurrence_is_replaced_or_a_conflict(s3):
     client, stubber = s3
     listed(stubber, "o-old")
     c = connector(client)
-    assert c.previous_delivery(c.plan(BulkRequest(DATA, META, "a.csv", occurrence_id="o-new"))) is None
+    assert c.previous_delivery(c.plan(BulkRequest(DATA, META, "a.csv", task=Task(occurrence_id="o-new")))) is None
     listed(stubber, "o-old")
     strict = connector(client, overwrite=False)
     with pytest.raises(Conflict):
-        strict.previous_delivery(strict.plan(BulkRequest(DATA, META, "a.csv", occurrence_id="o-new")))
+        strict.previous_delivery(strict.plan(BulkRequest(DATA, META, "a.csv", task=Task(occurrence_id="o-new"))))
 
 
 @settings(max_examples=400, deadline=None)
@@ -103,7 +104,7 @@ def test_another_occurrence_is_replaced_or_a_conflict(s3):
 def test_a_planned_key_is_always_inside_the_prefix_or_the_request_is_a_400(filename, task_name):
     plain = connector(boto3.client("s3", region_name="eu-west-1"), key_prefix="ci360/")
     request = BulkRequest(data_url="https://b.s3.amazonaws.com/d.csv", metadata_url=None, s3_filename=filename,
-                          task_name=task_name, include_header=False)  # fmt: skip
+                          task=Task(task_name=task_name), include_header=False)  # fmt: skip
     try:
         plan = plain.plan(request)
     except BadRequest:

@@ -9,8 +9,11 @@ import pytest
 from devkit.events import proxy_event
 from s3_bulk_upload.errors import DestinationError
 from s3_bulk_upload.handoff import HANDOFF_KEY, Plan, handoff_event, is_handoff, parse_handoff, send
+from s3_bulk_upload.task import Task
 
-PLAN = Plan(key="ci360/a.csv", data_url="https://h/d", metadata_url="https://h/m", include_header=True, task_id="t")
+PLAN = Plan(
+    key="ci360/a.csv", data_url="https://h/d", metadata_url="https://h/m", include_header=True, task=Task(task_id="t")
+)
 
 
 def test_plan_round_trips_through_the_event():

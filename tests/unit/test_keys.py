@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timezone
-from typing import Any
 
 import pytest
 from hypothesis import given
@@ -10,12 +9,13 @@ from hypothesis import strategies as st
 from s3_bulk_upload.errors import BadRequest
 from s3_bulk_upload.keys import build_key, safe_task_name, validate_key
 from s3_bulk_upload.request import BulkRequest
+from s3_bulk_upload.task import Task
 
 NOW = datetime(2026, 11, 27, 10, 15, 2, tzinfo=UTC)
 
 
-def request(filename: str, **ids: Any) -> BulkRequest:
-    return BulkRequest(data_url="https://x", metadata_url=None, s3_filename=filename, **ids)
+def request(filename: str, **ids: str) -> BulkRequest:
+    return BulkRequest(data_url="https://x", metadata_url=None, s3_filename=filename, task=Task(**ids))
 
 
 @pytest.mark.parametrize(

@@ -55,3 +55,14 @@ def test_counts_what_csv_writes(rows, cut, final_newline):
     if not final_newline and data.endswith(b"\n"):
         data = data[:-1]
     assert count(data, cut) == len(rows)
+
+
+@given(st.lists(st.lists(fields, min_size=1, max_size=4), max_size=12), st.integers(1, 50))
+def test_counts_the_line_breaks_inside_fields_whatever_the_chunking(rows, cut):
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    data = buffer.getvalue().encode()
+    counter = RecordCounter()
+    for chunk in (data[i : i + cut] for i in range(0, len(data), cut)):
+        counter.feed(chunk)
+    assert counter.line_breaks_in_fields == sum(field.count("\n") for row in rows for field in row)

@@ -16,20 +16,20 @@ def test_fixture_request_parses_and_unknown_fields_are_ignored():
     document = {**FIXTURE, "somethingNew": {"nested": [1, 2]}}
     req = parse_bulk_request(document)
     assert req.s3_filename == "exports/churn_{date}.csv"
-    assert req.task_id == FIXTURE["taskId"]
+    assert req.task.task_id == FIXTURE["taskId"]
     assert req.metadata_url == FIXTURE["presignedUrls"]["metadataFile"]
     assert req.include_header is None
 
 
 def test_fixture_proxy_event_parses():
     event = json.loads(sample_bytes("apigw_proxy_event.json"))
-    assert parse_proxy_event(event).task_name == "Weekly churn audience (EMEA)"
+    assert parse_proxy_event(event).task.task_name == "Weekly churn audience (EMEA)"
 
 
 def test_base64_body_is_decoded():
     event = proxy_event(base64.b64encode(json.dumps(FIXTURE).encode()).decode(), raw=True)
     event["isBase64Encoded"] = True
-    assert parse_proxy_event(event).occurrence_id == FIXTURE["occurrenceId"]
+    assert parse_proxy_event(event).task.occurrence_id == FIXTURE["occurrenceId"]
 
 
 @pytest.mark.parametrize(
