@@ -52,6 +52,8 @@ module "connector" {
   return_presigned_url             = var.return_presigned_url
   log_level                        = var.log_level
   delivery_event_bus_name          = var.delivery_event_bus_name
+  glue_database_name               = var.glue_database_name
+  create_glue_database             = var.create_glue_database
   metrics_namespace                = var.metrics_namespace
   part_size_mib                    = var.part_size_mib
   max_concurrency                  = var.max_concurrency

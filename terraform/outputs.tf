@@ -24,6 +24,11 @@ output "s3_key_prefix" {
   value       = module.connector.s3_key_prefix
 }
 
+output "glue_database_name" {
+  description = "Glue Data Catalog database the export tables are written to; null when off."
+  value       = module.connector.glue_database_name
+}
+
 output "function_name" {
   description = "Name of the connector function."
   value       = module.connector.function_name

@@ -240,6 +240,20 @@ variable "delivery_event_bus_name" {
 
 }
 
+variable "glue_database_name" {
+  description = "Glue Data Catalog database that gets one table per export folder, typed from CI360's metadata (Athena, Clean Rooms and Redshift Spectrum read it); null: no table. The function may get, create and update tables in this database only."
+  type        = string
+  default     = null
+
+}
+
+variable "create_glue_database" {
+  description = "Create the glue_database_name database in this deployment (false: it exists already)."
+  type        = bool
+  default     = null
+
+}
+
 variable "metrics_namespace" {
   description = "CloudWatch namespace of the function's metrics (embedded metric format); the dashboard reads it."
   type        = string

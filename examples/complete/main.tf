@@ -32,6 +32,8 @@ module "ci360_connector" {
   gzip_level                = 4
   source_connections        = 8
   delivery_event_bus_name   = aws_cloudwatch_event_bus.exports.name
+  glue_database_name        = "ci360_s3_example" # one Athena-ready table per export folder
+  create_glue_database      = true
   metrics_namespace         = "CI360Example"
   api_quota_per_day         = 1000
   alarm_sns_topic_arns      = [aws_sns_topic.alarms.arn]

@@ -35,7 +35,16 @@ from .staging import StagingServer
 
 BUCKET = "ci360-demo-exports"
 PREFIX = "ci360/"
-COLUMNS = ["identity_id", "email", "first_name", "last_name", "churn_score", "segment, region", "last_purchase"]
+GLUE_DATABASE = "ci360_demo"
+COLUMNS = {
+    "identity_id": "STRING",
+    "email": "STRING",
+    "first_name": "STRING",
+    "last_name": "STRING",
+    "churn_score": "DECIMAL",
+    "segment, region": "STRING",
+    "last_purchase": "DATE",
+}
 
 
 def write_export(folder: Path, rows: int, seed: int = 360) -> tuple[Path, Path]:
@@ -57,7 +66,8 @@ def write_export(folder: Path, rows: int, seed: int = 360) -> tuple[Path, Path]:
     data = folder / "data.csv"
     data.write_text("".join(lines), encoding="utf-8")
     metadata = folder / "metadata.json"
-    metadata.write_text(json.dumps([{"columnName": c, "dataType": "STRING"} for c in COLUMNS]), encoding="utf-8")
+    typed = [{"columnName": name, "dataType": data_type} for name, data_type in COLUMNS.items()]
+    metadata.write_text(json.dumps(typed), encoding="utf-8")
     return data, metadata
 
 
@@ -110,8 +120,10 @@ def local_stack_up(rows: int, api_port: int = 0) -> Iterator[Stack]:
             "s3_key_prefix": PREFIX,
             "source_host_allowlist": f"{LOOPBACK}:{staging.port}",
             "delivery_mode": "auto",
+            "glue_database": GLUE_DATABASE,
         }
         create_bucket(boto3.client("s3"), BUCKET)
+        boto3.client("glue").create_database(DatabaseInput={"Name": GLUE_DATABASE})
         data, metadata = write_export(Path(tmp), rows)
         data_url = staging.put_file(f"/{data.name}", data)
         metadata_url = staging.put_file(f"/{metadata.name}", metadata)
@@ -149,7 +161,7 @@ def demo(rows: int) -> None:
         print(f"1. POST {stack.api.url}  (x-api-key: ****, as CI360 sends it)")
         status, answer = post(
             stack.api.url,
-            bulk_request(data_url, meta_url, "exports/churn_{date}.csv", **new_occurrence()),
+            bulk_request(data_url, meta_url, "exports/churn/{date}.csv", **new_occurrence()),
             stack.api.api_key,
         )
         print(f"   → {status} {json.dumps(answer, indent=2)}")
@@ -167,6 +179,7 @@ def demo(rows: int) -> None:
         print("   First lines:")
         for line in first["Body"].read().decode("utf-8", "replace").splitlines()[:4]:
             print(f"     {line}")
+        print_table(str(answer["glue_database"]), str(answer["glue_table"]))
 
         print(f"\n2. The same request without the API key: POST {stack.api.url}")
         status, answer = post(
@@ -176,6 +189,21 @@ def demo(rows: int) -> None:
         if status != 403:
             raise SystemExit("a request without the API key was not refused")
     print(f"\nDone in {time.monotonic() - started:.1f} s; the local stack is stopped. `make serve` keeps it up.")
+
+
+def print_table(database: str, name: str) -> None:
+    """The Glue table the delivery registered, as Athena will see it."""
+    import boto3
+
+    table = boto3.client("glue").get_table(DatabaseName=database, Name=name)["Table"]
+    storage = table["StorageDescriptor"]
+    print(f'\n   Catalog table: {database}.{name}  (Athena: SELECT * FROM "{database}"."{name}")')  # noqa: S608 - printed for the reader, never run
+    print(f"   Location: {storage['Location']}")
+    print(f"   SerDe: {storage['SerdeInfo']['SerializationLibrary']}, header lines skipped: "
+          f"{table['Parameters'].get('skip.header.line.count', '0')}")  # fmt: skip
+    print("   Columns:")
+    for column in storage["Columns"]:
+        print(f"     {column['Name']:<16} {column['Type']:<8} {column.get('Comment', '')}")
 
 
 def port_is_free(port: int) -> bool:
@@ -196,7 +224,7 @@ def serve(rows: int, port: int) -> None:
         )
     with local_stack_up(rows, api_port=port) as stack:
         body = bulk_request(
-            stack.data_url, stack.metadata_url, "exports/{taskName}_{datetime}.csv.gz", **new_occurrence()
+            stack.data_url, stack.metadata_url, "exports/{taskName}/{datetime}.csv.gz", **new_occurrence()
         )
         request_file = Path(tempfile.gettempdir()) / "ci360-request.json"
         request_file.write_text(json.dumps(body, indent=2))

@@ -3,7 +3,8 @@
 Stages a small export in the destination bucket under `_smoke/<run>/` (with your AWS
 credentials, from the usual chain), calls the webhook with the key from the Terraform outputs,
 exactly as CI360 would, checks the delivered object byte for byte, then deletes every version
-of what it wrote.
+of what it wrote, and the catalog table the delivery registered when the stack has a Glue
+database (`glue_database_name` output).
 """
 
 from __future__ import annotations
@@ -56,10 +57,32 @@ def _delete_everything_under(s3: Any, bucket: str, prefix: str) -> int:
     return removed
 
 
+def _drop_table(glue: Any, database: str, name: str, wait: float) -> bool:
+    """Delete the smoke run's table; an asynchronous run registers it just after the object lands."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            glue.delete_table(DatabaseName=database, Name=name)
+            return True
+        except glue.exceptions.EntityNotFoundException:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(2)
+
+
 def run_smoke(
-    s3: Any, bucket: str, key_prefix: str, webhook_url: str, api_key: str, *, timeout: float = 120.0
+    s3: Any,
+    bucket: str,
+    key_prefix: str,
+    webhook_url: str,
+    api_key: str,
+    *,
+    timeout: float = 120.0,
+    glue: Any = None,
+    glue_database: str | None = None,
 ) -> SmokeReport:
     report = SmokeReport()
+    answer: dict[str, Any] = {}
     run = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
     staged = f"_smoke/{run}/"
     s3_filename = f"_smoke/{run}/delivered.csv"
@@ -81,6 +104,7 @@ def run_smoke(
             taskId="smoke-test",
             taskName="connector smoke test",
             occurrenceId=f"smoke-{run}",
+            send_parameters={"glue_table": f"ci360_smoke_{run}"} if glue_database else {},
         )
         response = requests.post(
             webhook_url,
@@ -101,12 +125,23 @@ def run_smoke(
             report.step(f"delivered object differs from the sample ({len(delivered)} bytes)")
             return report
         report.step(f"verified s3://{bucket}/{report.delivered_key} ({len(delivered)} bytes, header + rows)")
+        if glue_database and answer.get("catalog") == "failed":
+            report.step("the catalog table could not be written: see the function's log")
+            return report
         report.ok = True
         return report
     finally:
         removed = _delete_everything_under(s3, bucket, staged)
         removed += _delete_everything_under(s3, bucket, key_prefix + f"_smoke/{run}/")
         report.step(f"cleaned up {removed} object versions")
+        if glue is not None and glue_database and response_accepted(report):
+            table = "ci360_smoke_" + run.lower().replace("-", "_")
+            if _drop_table(glue, glue_database, table, wait=timeout if "202" in " ".join(report.steps) else 0):
+                report.step(f"dropped the catalog table {glue_database}.{table}")
+
+
+def response_accepted(report: SmokeReport) -> bool:
+    return any(step.startswith(("webhook answered 200", "webhook answered 202")) for step in report.steps)
 
 
 def _wait_for(s3: Any, bucket: str, key: str, timeout: float) -> None:
@@ -138,6 +173,8 @@ def main() -> None:
         outputs["s3_key_prefix"],
         outputs["ci360_webhook_url"],
         outputs["ci360_api_key"],
+        glue=boto3.client("glue"),
+        glue_database=outputs.get("glue_database_name"),
     )
     print("PASSED" if report.ok else "FAILED")
     sys.exit(0 if report.ok else 1)

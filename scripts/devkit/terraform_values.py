@@ -38,8 +38,12 @@ def function_environment(inputs: dict[str, Any], bucket_name: str) -> dict[str, 
     """The connector's ``module "lambda" { environment = {…} }`` with ``var.*`` from ``inputs`` (over
     the defaults), ``local.name`` = ``inputs["name"]`` and the bucket module's name = ``bucket_name``."""
     values = {**connector_defaults(), **inputs}
-    bus = values.get("delivery_event_bus_name")
-    locals_ = {"name": values["name"], "delivery_event_bus": "" if bus is None else bus}
+    bus, glue = values.get("delivery_event_bus_name"), values.get("glue_database_name")
+    locals_ = {
+        "name": values["name"],
+        "delivery_event_bus": "" if bus is None else bus,
+        "glue_database": "" if glue is None else glue,  # created or existing, the same name
+    }
     environment = {}
     for key, expression in module("modules/connector")["module"]["lambda"]["environment"].items():
         if expression == "${module.bucket.bucket_name}":

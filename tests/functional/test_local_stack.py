@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
+import boto3
 import pytest
 import requests
 
@@ -138,6 +140,18 @@ def test_smoke_passes_against_the_local_stack_and_leaves_nothing(api, s3, bucket
     assert EXPECTED.startswith(b"identity_id,email,name,score\n")
 
 
+def test_smoke_with_a_catalog_drops_the_table_its_delivery_registered(
+    api, s3, bucket, glue_database, monkeypatch, moto_endpoint
+):
+    monkeypatch.setenv("source_host_allowlist", moto_endpoint.removeprefix("http://"))
+    glue = boto3.client("glue")
+    report = run_smoke(s3, bucket, "", api.url, api.api_key, glue=glue, glue_database=glue_database)
+    assert report.ok, report.steps
+    assert any(step.startswith(f"dropped the catalog table {glue_database}.ci360_smoke_") for step in report.steps)
+    assert glue.get_tables(DatabaseName=glue_database)["TableList"] == []
+    assert all_versions(s3, bucket) == []
+
+
 def test_smoke_reports_a_refused_key_and_still_cleans_up(api, s3, bucket):
     report = run_smoke(s3, bucket, "", api.url, "not-the-key")
     assert not report.ok
@@ -155,8 +169,12 @@ def test_make_demo_shows_the_delivered_object_and_a_refused_request():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Delivered: s3://ci360-demo-exports/ci360/exports/churn_" in result.stdout
+    assert "Delivered: s3://ci360-demo-exports/ci360/exports/churn/" in result.stdout
     assert "identity_id,email,first_name" in result.stdout
+    # The table it registered: database, name, location and columns with their types.
+    assert "Catalog table: ci360_demo.churn" in result.stdout
+    assert "Location: s3://ci360-demo-exports/ci360/exports/churn/" in result.stdout
+    assert re.search(r"churn_score +double", result.stdout) and re.search(r"segment_region +string", result.stdout)
     assert "→ 403" in result.stdout
     assert "X-Amz-Signature" not in result.stdout + result.stderr
     if rie.available() is None and artifact.lambda_runtime().is_lambda_version:

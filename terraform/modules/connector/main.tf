@@ -21,6 +21,24 @@ locals {
     startswith(var.delivery_event_bus_name, "arn:") ? var.delivery_event_bus_name :
     "arn:${data.aws_partition.current.partition}:events:${local.region}:${data.aws_caller_identity.current.account_id}:event-bus/${var.delivery_event_bus_name}"
   )
+
+  # The catalog database each export's table is written to (created here or existing), and the
+  # ARNs IAM needs for it: Glue authorises table actions on the catalog, the database and the table.
+  glue_database = var.create_glue_database ? aws_glue_catalog_database.this[0].name : (var.glue_database_name == null ? "" : var.glue_database_name)
+  glue_arn      = "arn:${data.aws_partition.current.partition}:glue:${local.region}:${data.aws_caller_identity.current.account_id}"
+  glue_resource_arns = var.glue_database_name == null ? [] : [
+    "${local.glue_arn}:catalog",
+    "${local.glue_arn}:database/${var.glue_database_name}",
+    "${local.glue_arn}:table/${var.glue_database_name}/*",
+  ]
+}
+
+# Only with create_glue_database: otherwise the database is the account's and stays untouched.
+resource "aws_glue_catalog_database" "this" {
+  count = var.create_glue_database ? 1 : 0
+
+  name        = var.glue_database_name
+  description = "CI360 exports delivered by ${local.name}: one table per export folder."
 }
 
 module "bucket" {
@@ -48,6 +66,7 @@ module "iam" {
   failure_queue_arn = module.lambda.failure_queue_arn
 
   delivery_event_bus_arn = local.delivery_event_bus_arn
+  glue_resource_arns     = local.glue_resource_arns
   in_vpc                 = length(var.vpc_subnet_ids) > 0
 }
 
@@ -89,6 +108,7 @@ module "lambda" {
     source_max_retries     = tostring(var.source_max_retries)
     source_backoff_seconds = tostring(var.source_backoff_seconds)
     delivery_event_bus     = local.delivery_event_bus
+    glue_database          = local.glue_database
     sse_algorithm          = var.sse_algorithm
     sse_kms_key_arn        = var.sse_kms_key_arn
     # Powertools: metrics and log lines carry the deployment's service name, which the dashboard reads.

@@ -28,6 +28,11 @@ output "s3_key_prefix" {
   value       = var.s3_key_prefix
 }
 
+output "glue_database_name" {
+  description = "Glue Data Catalog database the export tables are written to; null when off."
+  value       = local.glue_database == "" ? null : local.glue_database
+}
+
 output "function_name" {
   description = "Name of the connector function."
   value       = module.lambda.function_name

@@ -355,6 +355,29 @@ variable "delivery_event_bus_name" {
   }
 }
 
+variable "glue_database_name" {
+  description = "Glue Data Catalog database that gets one table per export folder, typed from CI360's metadata (Athena, Clean Rooms and Redshift Spectrum read it); null: no table. The function may get, create and update tables in this database only."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.glue_database_name == null || can(regex("^[a-z0-9_-]{1,255}$", var.glue_database_name))
+    error_message = "glue_database_name must be 1-255 characters of a-z, 0-9, _ and -."
+  }
+}
+
+variable "create_glue_database" {
+  description = "Create the glue_database_name database in this deployment (false: it exists already)."
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition     = !var.create_glue_database || var.glue_database_name != null
+    error_message = "create_glue_database needs glue_database_name."
+  }
+}
+
 variable "metrics_namespace" {
   description = "CloudWatch namespace of the function's metrics (embedded metric format); the dashboard reads it."
   type        = string

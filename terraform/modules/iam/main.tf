@@ -72,6 +72,16 @@ data "aws_iam_policy_document" "function" {
     }
   }
 
+  dynamic "statement" {
+    for_each = length(var.glue_resource_arns) == 0 ? [] : [var.glue_resource_arns]
+
+    content {
+      sid       = "RegisterExportTables"
+      actions   = ["glue:GetTable", "glue:CreateTable", "glue:UpdateTable"] # one table per export folder
+      resources = statement.value
+    }
+  }
+
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]

@@ -23,6 +23,11 @@ variable "delivery_event_bus_arn" {
   type        = string
 }
 
+variable "glue_resource_arns" {
+  description = "ARNs of the Glue catalog, the export database and its tables (table/<database>/*); empty: no catalog access."
+  type        = list(string)
+}
+
 variable "function_arn" {
   description = "ARN of the function (it invokes itself for the asynchronous hand-off)."
   type        = string
