@@ -60,6 +60,16 @@ def test_local_api_validates_the_body_with_the_api_modules_schema(api, staging):
     assert "presignedUrls" in answer["message"]
 
 
+def test_the_api_model_refuses_a_glue_table_that_is_not_a_string(api, staging):
+    body = bulk_request(staging.put("/d.csv", b"a\n"), None, send_parameters={"glue_table": 7})
+    response = post(api, body, api.api_key)
+    answer = response.json()
+    assert response.status_code == 400
+    # API Gateway's own answer (the model), not the function's "sendParameters.glue_table must be a string".
+    assert answer == deployed_gateway_body("BAD_REQUEST_BODY", answer["request_id"], answer["message"])
+    assert "sendParameters.glue_table must be" not in answer["message"]
+
+
 @pytest.mark.parametrize(("method", "path"), [("GET", "/upload"), ("POST", "/other"), ("PUT", "/upload")])
 def test_an_unknown_path_or_method_is_api_gateways_missing_authentication_token(api, method, path):
     response = requests.request(method, api.base_url + path, headers={"x-api-key": api.api_key}, timeout=10)
