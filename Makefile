@@ -22,7 +22,7 @@ TERRAFORM_DOCS      := $(TOOLS)/bin/terraform-docs
 RIE_VERSION         := v0.0.0-20261030222936-bef5c4ba774d
 MODULE_DIRS         := $(TF_DIR) $(TF_DIR)/bootstrap $(sort $(wildcard $(TF_DIR)/modules/*)) $(sort $(wildcard examples/*))
 
-.PHONY: help venv test typecheck tools tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key bootstrap teardown bench-docs
+.PHONY: help venv lock test typecheck tools tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key bootstrap teardown bench-docs
 
 help: ## List the targets and the variables they take
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -31,9 +31,9 @@ help: ## List the targets and the variables they take
 	@echo "  REGION (make bootstrap; default: the workspace's aws_region), TERRAFORM=$(TERRAFORM)"
 
 # The function and the local toolkit (scripts/devkit) are installed editable: nothing edits sys.path.
-$(VENV)/.installed: requirements-dev.txt lambda/requirements.txt pyproject.toml
+$(VENV)/.installed: requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
@@ -42,7 +42,15 @@ $(VENV_CKV)/.installed: requirements-checkov.txt
 	$(VENV_CKV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
-venv: $(VENV)/.installed ## Create .venv from the pinned requirements
+venv: $(VENV)/.installed ## Create .venv from the lock (requirements-dev.lock, hashes required)
+
+# uv (pinned in the dev group) resolves pyproject.toml into uv.lock, for every platform and Python
+# the project supports, and exports what pip installs: the zip's set and the dev venv's.
+UV_EXPORT := $(VENV)/bin/uv export --frozen --quiet --format requirements-txt --no-emit-project --hashes
+lock: $(VENV)/.installed ## Re-resolve uv.lock from pyproject.toml and export lambda/requirements.lock and requirements-dev.lock
+	$(VENV)/bin/uv lock
+	$(UV_EXPORT) --no-dev -o lambda/requirements.lock
+	$(UV_EXPORT) --all-groups -o requirements-dev.lock
 
 test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, mypy, checkov and the whole pytest suite (offline)
 	$(VENV)/bin/ruff check .

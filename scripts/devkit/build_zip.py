@@ -27,7 +27,7 @@ from pathlib import Path
 from .paths import LAMBDA_DIR, ROOT
 
 PACKAGE = LAMBDA_DIR / "s3_bulk_upload"
-REQUIREMENTS = LAMBDA_DIR / "requirements.txt"
+REQUIREMENTS = LAMBDA_DIR / "requirements.lock"  # exported from uv.lock, with hashes (make lock)
 PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
 RUNTIME_PYTHON = "3.13"
 TASK_ROOT = "/var/task"  # where Lambda unpacks the zip: the path tracebacks name
@@ -47,7 +47,7 @@ def install_dependencies(target: Path, arch: str, python_version: str) -> None:
     subprocess.run(
         [
             sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            "--no-compile", "--no-deps", "--only-binary=:all:",
+            "--no-compile", "--no-deps", "--only-binary=:all:", "--require-hashes",
             "--platform", PLATFORMS[arch], "--implementation", "cp", "--python-version", python_version,
             "--target", str(target), "--requirement", str(REQUIREMENTS),
         ],
