@@ -73,7 +73,7 @@ tflint: tools ## tflint with the terraform recommended preset and the AWS rulese
 	fi
 
 provider-schema: $(VENV)/.installed ## Snapshot the AWS provider's schema (npm @cdktn/provider-aws) for the offline check
-	$(PY) -m devkit.provider_schema extract
+	$(PY) -m devkit.terraform.provider_schema extract
 
 checkov: $(VENV_CKV)/.installed ## Security policy checks on terraform/ (0 failed)
 	$(VENV_CKV)/bin/checkov --directory $(TF_DIR) --config-file .checkov.yaml --skip-download --quiet --compact
@@ -81,53 +81,53 @@ checkov: $(VENV_CKV)/.installed ## Security policy checks on terraform/ (0 faile
 ARCH ?= arm64
 
 package: $(VENV)/.installed ## Build dist/s3_bulk_upload.zip (reproducible; ARCH=arm64|x86_64) for terraform apply
-	$(PY) -m devkit.build_zip --output $(ZIP) --arch $(ARCH)
+	$(PY) -m devkit.packaging.build_zip --output $(ZIP) --arch $(ARCH)
 
 import-time: $(VENV)/.installed ## Zip size and the handler's cold import time from the unpacked zip (Python 3.13)
-	$(PY) -m devkit.artifact import-time
+	$(PY) -m devkit.packaging.artifact import-time
 
 cold-start: $(VENV)/.installed tools ## INIT duration under the Lambda runtime emulator: the zip vs a boto3-only handler
-	$(PY) -m devkit.artifact cold-start
+	$(PY) -m devkit.packaging.artifact cold-start
 
 docs: tools $(VENV)/.installed ## Regenerate the Terraform READMEs' tables (terraform-docs; skipped without Go) and the README's request fields
-	$(PY) -m devkit.readme_docs update
+	$(PY) -m devkit.docs.readme update
 	@if [ -x $(TERRAFORM_DOCS) ]; then \
 	  for dir in $(MODULE_DIRS); do $(TERRAFORM_DOCS) --config $(CURDIR)/.terraform-docs.yml $$dir || exit 1; done; \
 	fi
 
 bench: $(VENV)/.installed ## Benchmarks: loopback, then AWS-shaped; full runs also re-render docs/performance.md (BENCH_ARGS=--quick: not)
-	$(PY) -m devkit.bench run --json .bench/results.json --plot .bench/performance.png $(BENCH_ARGS)
-	$(PY) -m devkit.bench_aws --json .bench/aws.json --plot .bench/performance-aws.png $(BENCH_AWS_ARGS)
+	$(PY) -m devkit.bench.loopback run --json .bench/results.json --plot .bench/performance.png $(BENCH_ARGS)
+	$(PY) -m devkit.bench.aws --json .bench/aws.json --plot .bench/performance-aws.png $(BENCH_AWS_ARGS)
 	$(if $(findstring --quick,$(BENCH_ARGS)),@echo "quick run: docs/performance.md left as it is",$(MAKE) --no-print-directory bench-docs)
 
 bench-docs: $(VENV)/.installed ## Copy .bench/ results into docs/ and render docs/performance.md's figures and verdicts from them
 	cp .bench/results.json docs/performance-results.json
 	cp .bench/aws.json docs/performance-aws-results.json
 	cp .bench/performance.png .bench/performance-aws.png docs/
-	$(PY) -m devkit.bench_docs update
+	$(PY) -m devkit.bench.docs update
 
 fmt: $(VENV)/.installed ## Format Python and Terraform
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
-	$(PY) -m devkit.terraform_offline fmt
+	$(PY) -m devkit.terraform.offline fmt
 
 lint: $(VENV)/.installed $(VENV_CKV)/.installed ## Offline checks: ruff, terraform fmt + config load, checkov, tflint (with Go)
 	$(VENV)/bin/ruff check .
-	$(PY) -m devkit.terraform_offline check
+	$(PY) -m devkit.terraform.offline check
 	$(MAKE) --no-print-directory checkov
 	$(MAKE) --no-print-directory tflint
 
 # Checked before anything is built or run: the Terraform version (.terraform-version), the
 # workspace's tfvars and backend.hcl, each with one line saying what to do.
 preflight: $(VENV)/.installed
-	@$(PY) -m devkit.workspace preflight $(TF_DIR)/$(TFVARS) --terraform $(TERRAFORM)
+	@$(PY) -m devkit.deployment.workspace preflight $(TF_DIR)/$(TFVARS) --terraform $(TERRAFORM)
 
 # The zip for the architecture the workspace deploys (lambda_architecture in its tfvars, else the
 # default); an ARCH= on the command line that differs is refused. The architecture is recorded
 # beside the zip (dist/s3_bulk_upload.zip.arch).
 workspace-package: $(VENV)/.installed
-	@arch=$$($(PY) -m devkit.workspace arch $(TF_DIR)/$(TFVARS) $(if $(filter command line,$(origin ARCH)),--requested $(ARCH))) && \
-	  $(PY) -m devkit.build_zip --output $(ZIP) --arch $$arch
+	@arch=$$($(PY) -m devkit.deployment.workspace arch $(TF_DIR)/$(TFVARS) $(if $(filter command line,$(origin ARCH)),--requested $(ARCH))) && \
+	  $(PY) -m devkit.packaging.build_zip --output $(ZIP) --arch $$arch
 
 workspace: preflight
 	cd $(TF_DIR) && $(TERRAFORM) init -input=false -reconfigure -backend-config=backend.hcl
@@ -153,7 +153,7 @@ bootstrap: preflight ## Once per account and REGION (default: WORKSPACE's): API 
 
 # Deliberately delete a (test) workspace with its exports: says what goes, asks for the name.
 teardown: preflight workspace-package workspace ## Delete WORKSPACE and its bucket with every export (asks for the workspace name)
-	$(PY) -m devkit.teardown --terraform $(TERRAFORM) --terraform-dir $(TF_DIR) --workspace $(WORKSPACE) --tfvars $(TFVARS)
+	$(PY) -m devkit.deployment.teardown --terraform $(TERRAFORM) --terraform-dir $(TF_DIR) --workspace $(WORKSPACE) --tfvars $(TFVARS)
 
 # The webhook's API key, replaced: the old key stops working at once (paste the new one into CI360).
 API_KEY_ADDRESS := module.connector.module.api.aws_api_gateway_api_key.ci360
@@ -163,15 +163,15 @@ rotate-api-key: preflight workspace-package workspace ## Replace WORKSPACE's API
 	@cd $(TF_DIR) && echo "new API key (x-api-key): $$($(TERRAFORM) output -raw ci360_api_key)"
 
 demo: $(VENV)/.installed tools ## Try it locally: embedded S3, local webhook, one CI360 bulk request (no AWS account)
-	$(PY) -m devkit.demo demo
+	$(PY) -m devkit.local.demo demo
 
 PORT ?= 8360
 
 serve: $(VENV)/.installed tools ## Keep the local stack up (webhook on PORT, default 8360) and print a curl command
-	$(PY) -m devkit.demo serve --port $(PORT)
+	$(PY) -m devkit.local.demo serve --port $(PORT)
 
 smoke: $(VENV)/.installed workspace ## Deliver a sample through the deployed WORKSPACE and clean up
-	$(PY) -m devkit.smoke --terraform $(TERRAFORM) --terraform-dir $(TF_DIR)
+	$(PY) -m devkit.deployment.smoke --terraform $(TERRAFORM) --terraform-dir $(TF_DIR)
 
 ci360-config: workspace ## Print what CI360's connector screens need (API key included)
 	@cd $(TF_DIR) && $(TERRAFORM) output -raw ci360_setup && echo && \

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
-from devkit import moto_server
-from devkit.loopback import LOOPBACK
-from devkit.staging import StagingServer
+from devkit.local import moto_server
+from devkit.local.loopback import LOOPBACK
+from devkit.local.staging import StagingServer
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -29,7 +29,7 @@ TESTS = Path(__file__).resolve().parent
 
 def pytest_report_header() -> str:
     """Which way the artifact tests run the zip on this machine (the emulator, or the fallback)."""
-    from devkit import artifact
+    from devkit.packaging import artifact
 
     return "artifact runner: " + artifact.runner_description(artifact.lambda_runtime())
 

@@ -7,7 +7,7 @@ import json
 import uuid
 from typing import Any
 
-from .paths import SAMPLES_DIR
+from devkit.paths import SAMPLES_DIR
 
 API_KEY = "EXAMPLEKEYEXAMPLEKEYEXAMPLEKEY0123456789"  # the key in the sample proxy event
 

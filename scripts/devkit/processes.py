@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterator
 from types import FrameType
 
-from .loopback import wait_for
+from devkit.local.loopback import wait_for
 
 _PR_SET_PDEATHSIG = 1
 

@@ -17,9 +17,10 @@ import uuid
 
 import pytest
 
-from devkit import artifact, rie
 from devkit.events import bulk_request, proxy_event, sample_bytes
-from devkit.staging import SIGNATURE, Behaviour
+from devkit.local import rie
+from devkit.local.staging import SIGNATURE, Behaviour
+from devkit.packaging import artifact
 
 DATA = sample_bytes("data.csv")
 HEADER = sample_bytes("metadata_header.csv")

@@ -9,8 +9,8 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
-from devkit.local_context import FUNCTION_ARN, LocalContext
-from devkit.staging import Behaviour
+from devkit.local.context import FUNCTION_ARN, LocalContext
+from devkit.local.staging import Behaviour
 from s3_bulk_upload.handler import Handler, lambda_handler
 
 DATA = sample_bytes("data.csv")

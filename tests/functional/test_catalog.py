@@ -1,7 +1,7 @@
 """The Glue Data Catalog table (contract §2.14) through ``lambda_handler``, against moto's Glue.
 
 The reader tests hold the table moto stored against the bytes S3 holds, read as Athena reads an
-OpenCSVSerde table (``devkit.athena_csv``): every row and every typed value comes back.
+OpenCSVSerde table (``devkit.local.athena_csv``): every row and every typed value comes back.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from devkit.athena_csv import read_table
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
-from devkit.local_context import LocalContext
+from devkit.local.athena_csv import read_table
+from devkit.local.context import LocalContext
 from s3_bulk_upload.handler import Handler, lambda_handler
 
 TYPED_METADATA = json.dumps(

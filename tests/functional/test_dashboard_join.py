@@ -2,7 +2,7 @@
 widgets query must be one the function emits when it runs with the environment Terraform writes.
 
 Both sides are read, not retyped: the environment from the connector module's ``environment``
-block, the queries from the dashboard module's widgets (``devkit.terraform_values``). Each
+block, the queries from the dashboard module's widgets (``devkit.terraform.values``). Each
 scenario runs in an interpreter of its own started with that environment, as Lambda starts one,
 so Powertools reads it at import exactly as it does in a deployed function.
 """
@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 
-from devkit.artifact import BOOTSTRAP, invoke_together
 from devkit.events import bulk_request, proxy_event, sample_bytes
-from devkit.local_api import LocalApi
-from devkit.loopback import LOOPBACK
-from devkit.moto_server import aws_environment
-from devkit.staging import Behaviour
-from devkit.terraform_values import dashboard_queries, function_environment
+from devkit.local.api import LocalApi
+from devkit.local.loopback import LOOPBACK
+from devkit.local.moto_server import aws_environment
+from devkit.local.staging import Behaviour
+from devkit.packaging.artifact import BOOTSTRAP, invoke_together
+from devkit.terraform.values import dashboard_queries, function_environment
 
 INPUTS = {"name": "ci360-s3-joined", "metrics_namespace": "CI360JoinTest", "s3_key_prefix": ""}
 HEADER = sample_bytes("metadata_header.csv")

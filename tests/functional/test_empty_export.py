@@ -11,7 +11,7 @@ import gzip
 import pytest
 
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
-from devkit.local_context import LocalContext
+from devkit.local.context import LocalContext
 from s3_bulk_upload.handler import lambda_handler
 
 HEADER = sample_bytes("metadata_header.csv")

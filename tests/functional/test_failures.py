@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
-from devkit.local_context import LocalContext
-from devkit.staging import Behaviour
+from devkit.local.context import LocalContext
+from devkit.local.staging import Behaviour
 from s3_bulk_upload.handler import Handler, lambda_handler
 
 DATA = sample_bytes("data.csv")

@@ -12,11 +12,12 @@ import boto3
 import pytest
 import requests
 
-from devkit import artifact, rie
+from devkit.deployment.smoke import EXPECTED, run_smoke
 from devkit.events import bulk_request, sample_bytes
-from devkit.local_api import EmulatedRunner, LocalApi, gateway_templates, request_schema
-from devkit.loopback import free_port
-from devkit.smoke import EXPECTED, run_smoke
+from devkit.local import rie
+from devkit.local.api import EmulatedRunner, LocalApi, gateway_templates, request_schema
+from devkit.local.loopback import free_port
+from devkit.packaging import artifact
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def test_an_unknown_path_or_method_is_api_gateways_missing_authentication_token(
 
 
 def test_the_schema_terraform_loads_is_the_one_the_stand_in_validates_with():
-    from devkit.tfconfig import resource
+    from devkit.terraform.config import resource
 
     model = resource("modules/api", "aws_api_gateway_model", "bulk_request")
     assert model["schema"] == '${file("${path.module}/bulk_request.schema.json")}'
@@ -172,7 +173,7 @@ def test_smoke_reports_a_refused_key_and_still_cleans_up(api, s3, bucket):
 @pytest.mark.slow
 def test_make_demo_shows_the_delivered_object_and_a_refused_request():
     result = subprocess.run(
-        [sys.executable, "-m", "devkit.demo", "demo", "--rows", "300"],
+        [sys.executable, "-m", "devkit.local.demo", "demo", "--rows", "300"],
         capture_output=True,
         text=True,
         timeout=120,

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from devkit.events import API_KEY, bulk_request, proxy_event, sample_bytes
-from devkit.local_context import LocalContext
-from devkit.staging import SIGNATURE_QUERY, Behaviour
+from devkit.local.context import LocalContext
+from devkit.local.staging import SIGNATURE_QUERY, Behaviour
 from s3_bulk_upload.handler import Handler, aws_s3_client, lambda_handler
 
 DATA = sample_bytes("data.csv")

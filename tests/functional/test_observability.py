@@ -8,8 +8,8 @@ import json
 import os
 
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
-from devkit.local_context import LocalContext
-from devkit.staging import SIGNATURE, Behaviour
+from devkit.local.context import LocalContext
+from devkit.local.staging import SIGNATURE, Behaviour
 from s3_bulk_upload.handler import lambda_handler
 
 DATA = sample_bytes("data.csv")

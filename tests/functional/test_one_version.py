@@ -4,8 +4,8 @@ without an ETag nothing is read in ranges or resumed."""
 from __future__ import annotations
 
 from devkit.events import answer, bulk_request, proxy_event
-from devkit.local_context import LocalContext
-from devkit.staging import Behaviour
+from devkit.local.context import LocalContext
+from devkit.local.staging import Behaviour
 from s3_bulk_upload.handler import Handler
 
 DATA = b"0123456789,abcdefghij\n" * 800_000  # ~17 MiB: several ranges

@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from devkit.artifact import BOOTSTRAP, invoke_together
 from devkit.events import bulk_request, proxy_event, sample_bytes
-from devkit.staging import Behaviour
+from devkit.local.staging import Behaviour
+from devkit.packaging.artifact import BOOTSTRAP, invoke_together
 
 HEADER = sample_bytes("metadata_header.csv")
 DATA = b"0123456789,abcdefghij,klmnopqrst\n" * 40_000  # ~1.3 MiB, served slowly: the runs overlap

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from devkit.events import answer, bulk_request, proxy_event
-from devkit.local_context import LocalContext
-from devkit.staging import Behaviour
+from devkit.local.context import LocalContext
+from devkit.local.staging import Behaviour
 from s3_bulk_upload.errors import UpstreamError
 from s3_bulk_upload.handler import Handler
 from s3_bulk_upload.source import RetryPolicy, SourceFile, make_session

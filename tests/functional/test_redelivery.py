@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
-from devkit.local_context import LocalContext
+from devkit.local.context import LocalContext
 from s3_bulk_upload.handler import lambda_handler
 from s3_bulk_upload.sink import S3Sink
 

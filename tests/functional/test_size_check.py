@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from devkit.events import answer, bulk_request, proxy_event
-from devkit.local_context import LocalContext
-from devkit.staging import Behaviour
+from devkit.local.context import LocalContext
+from devkit.local.staging import Behaviour
 from s3_bulk_upload.handler import Handler
 
 DATA = b"0123456789,abcdefghij\n" * 300_000  # ~6.3 MiB

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devkit.staging import Behaviour
+from devkit.local.staging import Behaviour
 from s3_bulk_upload.deadline import Deadline
 from s3_bulk_upload.errors import UpstreamError
 from s3_bulk_upload.source import RetryPolicy, SourceFile, make_session

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from devkit import moto_server
-from devkit.teardown import BUCKET_ADDRESS, teardown
+from devkit.deployment.teardown import BUCKET_ADDRESS, teardown
+from devkit.local import moto_server
 
 FAKE_TERRAFORM = """#!/usr/bin/env bash
 echo "$*" >> "$TF_LOG_FILE"

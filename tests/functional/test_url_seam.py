@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from devkit.events import answer, bulk_request, proxy_event
-from devkit.local_context import LocalContext
+from devkit.local.context import LocalContext
 from s3_bulk_upload.handler import lambda_handler
 
 SIGNATURE = "X-Amz-Signature=5ec7e75ec7e7"
@@ -54,7 +54,7 @@ def test_a_refused_url_causes_no_lookup_and_no_connection(monkeypatch, network_g
 
 
 def test_a_failed_connection_is_502_in_words_without_library_names(monkeypatch, bucket, s3):
-    from devkit.loopback import LOOPBACK, free_port
+    from devkit.local.loopback import LOOPBACK, free_port
 
     port = free_port()  # nothing listens there
     monkeypatch.setenv("source_host_allowlist", f"{LOOPBACK}:{port}")

@@ -12,8 +12,8 @@ import zlib
 import pytest
 
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
-from devkit.local_context import LocalContext
-from devkit.staging import Behaviour
+from devkit.local.context import LocalContext
+from devkit.local.staging import Behaviour
 from s3_bulk_upload.handler import Handler, lambda_handler
 
 HEADER = sample_bytes("metadata_header.csv")

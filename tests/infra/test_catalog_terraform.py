@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from devkit.terraform_eval import evaluate, validation_errors
-from devkit.terraform_values import function_environment
-from devkit.tfconfig import module, resource
+from devkit.terraform.config import module, resource
+from devkit.terraform.evaluate import evaluate, validation_errors
+from devkit.terraform.values import function_environment
 
 CONNECTOR = "modules/connector"
 REQUIRED = {"name": "ci360-s3-dev", "stage_name": "dev", "lambda_zip_path": "x.zip"}

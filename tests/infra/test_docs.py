@@ -8,7 +8,7 @@ import re
 import pytest
 
 from devkit.paths import ROOT
-from devkit.tfconfig import module
+from devkit.terraform.config import module
 from s3_bulk_upload.config import Config
 
 README = (ROOT / "README.md").read_text()
@@ -67,15 +67,15 @@ def test_every_lambda_variable_is_documented_with_its_default():
 
 
 def test_the_performance_figures_and_verdicts_are_the_committed_results():
-    """docs/performance.md's marked sections are what devkit.bench_docs renders from the JSON."""
-    from devkit import bench_docs
+    """docs/performance.md's marked sections are what devkit.bench.docs renders from the JSON."""
+    from devkit.bench import docs as bench_docs
 
     text = bench_docs.DOC.read_text()
     assert bench_docs.render(text) == text, "docs/performance.md disagrees with its results: make bench-docs"
 
 
 def test_the_readmes_request_fields_are_the_api_modules_schema():
-    from devkit import readme_docs
+    from devkit.docs import readme as readme_docs
 
     text = readme_docs.README.read_text()
     assert readme_docs.render(text) == text, "README.md's request fields are stale: make docs"
@@ -89,7 +89,7 @@ def test_the_bench_children_report_their_own_peak_memory():
 
     code = (
         "import sys; big = bytearray(300 * 1024 * 1024); import subprocess; "
-        "print(subprocess.run([sys.executable, '-c', 'from devkit.bench import peak_rss_mib; "
+        "print(subprocess.run([sys.executable, '-c', 'from devkit.bench.loopback import peak_rss_mib; "
         "print(peak_rss_mib())'], capture_output=True, text=True).stdout)"
     )
     child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

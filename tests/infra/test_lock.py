@@ -16,7 +16,8 @@ from packaging.requirements import Requirement
 from packaging.tags import compatible_tags, cpython_tags
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from devkit.build_zip import PLATFORMS, RUNTIME_PYTHON, build
+from devkit.packaging.build_zip import PLATFORMS, RUNTIME_PYTHON, build
+from devkit.packaging.lock import pinned
 from devkit.paths import ROOT
 
 UV = Path(sys.executable).parent / "uv"
@@ -28,17 +29,9 @@ EXPORTS = {
 
 def locked(path: str) -> dict[str, tuple[str, str | None]]:
     """name -> (version, marker) of an exported lock; every entry carries at least one hash."""
-    text = (ROOT / path).read_text()
-    entries: dict[str, tuple[str, str | None]] = {}
-    for block in re.split(r"\n(?=\S)", text):
-        first = block.splitlines()[0]
-        if first.startswith("#"):
-            continue
-        assert "--hash=sha256:" in block, f"{path}: {first} has no hash"
-        requirement = Requirement(first.rstrip(" \\"))
-        (specifier,) = requirement.specifier
-        entries[canonicalize_name(requirement.name)] = (specifier.version, str(requirement.marker or "") or None)
-    return entries
+    entries = pinned(ROOT / path)
+    assert all(entry.hashes for entry in entries.values()), f"{path}: an entry without a hash"
+    return {name: (entry.version, entry.marker) for name, entry in entries.items()}
 
 
 def lambda_environment(arch: str) -> dict[str, str]:

@@ -41,7 +41,7 @@ def checkout(tmp_path):
 
 # The venv's Python for the workspace checks; the zip build is recorded, not run (tested elsewhere).
 FAKE_PYTHON = """#!/usr/bin/env bash
-if [ "$2" = devkit.build_zip ]; then echo "python|build_zip $*" >> "$TF_LOG_FILE"; exit 0; fi
+if [ "$2" = devkit.packaging.build_zip ]; then echo "python|build_zip $*" >> "$TF_LOG_FILE"; exit 0; fi
 exec {python} "$@"
 """
 

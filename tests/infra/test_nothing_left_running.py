@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from devkit.loopback import free_port
+from devkit.local.loopback import free_port
 from devkit.paths import ROOT
 
 MARKERS = ("moto.server", "aws-lambda-rie", "awslambdaric", "devkit.", "act-as-bundled-plugin")
@@ -84,9 +84,9 @@ def test_make_serve_leaves_nothing_running(what, how):
 
 def server_pid(make_pid: int) -> int:
     for pid, command in ours().items():
-        if "devkit.demo serve" in command and Path(f"/proc/{pid}/stat").read_text().split()[3] == str(make_pid):
+        if "devkit.local.demo serve" in command and Path(f"/proc/{pid}/stat").read_text().split()[3] == str(make_pid):
             return pid
-    raise AssertionError("no devkit.demo serve under make")
+    raise AssertionError("no devkit.local.demo serve under make")
 
 
 def test_make_tflint_leaves_no_plugin_process():

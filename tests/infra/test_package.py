@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from devkit.build_zip import MAX_ZIP_BYTES, build, write_zip
+from devkit.packaging.build_zip import MAX_ZIP_BYTES, build, write_zip
 
 
 @pytest.fixture(scope="module")

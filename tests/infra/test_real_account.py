@@ -10,7 +10,7 @@ import re
 import pytest
 
 from devkit.paths import ROOT
-from devkit.tfconfig import MODULE_DIRS, TERRAFORM, block, module, resource
+from devkit.terraform.config import MODULE_DIRS, TERRAFORM, block, module, resource
 
 CONNECTOR = "modules/connector"
 CONNECTOR_TREE = [d for d in MODULE_DIRS if d.startswith("modules/")] + [""]

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from devkit.paths import ROOT
-from devkit.tfconfig import TERRAFORM, module
+from devkit.terraform.config import TERRAFORM, module
 
 ADDRESS = re.compile(r"\b(module\.[a-z_][a-z0-9_]*(?:\.module\.[a-z_][a-z0-9_]*)*\.(aws_[a-z0-9_]+)\.[a-z_][a-z0-9_]*)")
 NAMED_IN = ["README.md", "Makefile", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from devkit.build_zip import RUNTIME_PYTHON
+from devkit.packaging.build_zip import RUNTIME_PYTHON
 from devkit.paths import ROOT, configuration_dirs, example_dirs, module_dirs
-from devkit.terraform_offline import TERRAFORM_DIR, fmt, load
-from devkit.tfconfig import MODULE_DIRS, TERRAFORM, block, module, resource
+from devkit.terraform.config import MODULE_DIRS, TERRAFORM, block, module, resource
+from devkit.terraform.offline import TERRAFORM_DIR, fmt, load
 from s3_bulk_upload.config import load_config
 
 CONNECTOR = "modules/connector"
@@ -372,7 +372,7 @@ def test_the_environment_terraform_writes_is_the_one_config_declares():
 
 def test_terraform_defaults_are_the_functions_defaults():
     """The environment Terraform writes with every input at its default loads as config.py's defaults."""
-    from devkit.terraform_values import function_environment
+    from devkit.terraform.values import function_environment
     from s3_bulk_upload.config import Config
 
     environment = function_environment({"name": "x"}, bucket_name="example-bucket")
@@ -575,7 +575,7 @@ def test_tflint_with_the_aws_ruleset_reports_a_core_and_an_aws_finding(tmp_path)
 
 
 def provider_schema():
-    from devkit import provider_schema
+    from devkit.terraform import provider_schema
 
     return provider_schema, json.loads(provider_schema.SNAPSHOT.read_text())
 

@@ -65,7 +65,7 @@ def test_levels_are_honoured(level):
 
 def test_the_default_level_stays_within_five_percent_of_zlib_level_six():
     """Contract §3: gzip_level's default may move to a faster level only if its output stays within 5 %."""
-    from devkit.demo import write_export
+    from devkit.local.demo import write_export
     from s3_bulk_upload.config import Config
 
     with tempfile.TemporaryDirectory() as tmp:

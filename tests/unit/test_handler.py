@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from devkit.events import answer, bulk_request, proxy_event
-from devkit.local_context import LocalContext
+from devkit.local.context import LocalContext
 from s3_bulk_upload.handler import Handler, lambda_handler
 
 URL = "https://ci360-staging.s3.amazonaws.com/d.csv?X-Amz-Signature=5ec7e75ec7e7"

@@ -9,7 +9,7 @@ import os
 import sys
 
 from devkit import LOCAL_POWERTOOLS_ENVIRONMENT
-from devkit.local_context import LocalContext
+from devkit.local.context import LocalContext
 from s3_bulk_upload.logs import PACKAGE, formatter, logger, scrub, setup_logging
 
 

@@ -22,12 +22,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from devkit.events import bulk_request, proxy_event
+from devkit.local.context import LocalContext
+from devkit.local.moto_server import aws_environment, create_bucket, moto_server
+from devkit.local.staging import staged_url, staging_process
 from s3_bulk_upload.units import MIB
-
-from .events import bulk_request, proxy_event
-from .local_context import LocalContext
-from .moto_server import aws_environment, create_bucket, moto_server
-from .staging import staged_url, staging_process
 
 CONTENDERS = ("handler", "handler_gz", "original", "download_only", "upload_only")
 LABELS = {
@@ -177,7 +176,7 @@ def run_child(
     contender: str, env: dict[str, str], values: dict[str, str], prefix: tuple[str, ...] = ()
 ) -> dict[str, float]:
     """One timed run in a fresh process; ``prefix`` goes before the command (``taskset`` to pin it)."""
-    command = [*prefix, sys.executable, "-m", "devkit.bench", "child", "--contender", contender]
+    command = [*prefix, sys.executable, "-m", "devkit.bench.loopback", "child", "--contender", contender]
     for name, value in values.items():
         command += [f"--{name.replace('_', '-')}", value]
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -235,7 +234,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    """The results as a Markdown table (also docs/performance.md's, rendered by devkit.bench_docs);
+    """The results as a Markdown table (also docs/performance.md's, rendered by devkit.bench.docs);
     adds each row's MiB/s and ratios to the original and to the floor."""
     by = {(r["size_mib"], r["contender"]): r for r in results}
     lines = [

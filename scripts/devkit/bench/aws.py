@@ -8,7 +8,7 @@
     one vCPU), S3 and the staging server on the other: ``.gz`` against plain at the default
     level, and the ``.gz`` object's size against zlib level 6's.
 
-Each run is a fresh child process (``devkit.bench child``); medians of ``--rounds``, contenders
+Each run is a fresh child process (``devkit.bench.loopback child``); medians of ``--rounds``, contenders
 alternating; the first round's objects are checked to be header + data, byte for byte.
 ``make bench`` runs these after the loopback scenarios.
 """
@@ -28,11 +28,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from devkit.bench.loopback import empty_bucket, make_export, pyplot, rotated, run_child, save, summary
+from devkit.local.moto_server import aws_environment, create_bucket, moto_server
+from devkit.local.staging import staged_url, staging_process
 from s3_bulk_upload.units import MIB
-
-from .bench import empty_bucket, make_export, pyplot, rotated, run_child, save, summary
-from .moto_server import aws_environment, create_bucket, moto_server
-from .staging import staged_url, staging_process
 
 HANDLER_CORE, SERVICES_CORE = ("taskset", "-c", "0"), ("taskset", "-c", "1")
 Runs = dict[str, tuple[dict[str, str], tuple[str, ...]]]  # contender: (environment, command prefix)

@@ -26,9 +26,9 @@ from typing import IO, Any
 from urllib.error import URLError
 from urllib.request import Request, urlopen
 
-from .loopback import LOOPBACK, free_port
-from .paths import ROOT
-from .processes import dies_with_parent
+from devkit.local.loopback import LOOPBACK, free_port
+from devkit.paths import ROOT
+from devkit.processes import dies_with_parent
 
 RIE = ROOT / ".tools" / "bin" / "aws-lambda-rie"
 INVOCATIONS = "/2015-03-31/functions/function/invocations"

@@ -1,8 +1,8 @@
 """The built zip as Lambda runs it: unpacked, on the runtime's Python, with a runtime SDK behind it.
 
-``python -m devkit.artifact import-time`` builds the zip for this machine and reports the
+``python -m devkit.packaging.artifact import-time`` builds the zip for this machine and reports the
 handler's cold import time (``python -X importtime``, no bytecode written, as on Lambda's
-read-only /var/task). ``python -m devkit.artifact cold-start`` reports the INIT duration the
+read-only /var/task). ``python -m devkit.packaging.artifact cold-start`` reports the INIT duration the
 Runtime Interface Emulator measures for the zip and for a boto3-only handler (median of 5 each).
 """
 
@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import build_zip, rie
-from .paths import ROOT
+from devkit.local import rie
+from devkit.packaging import build_zip
+from devkit.packaging.lock import pinned
+from devkit.paths import ROOT
 
 BOOTSTRAP = Path(__file__).resolve().parent / "lambda_bootstrap.py"
 SDK_CACHE = ROOT / "build" / "runtime-sdk"
@@ -46,7 +48,7 @@ class DeployedFunction:
 
 
 def deployed_function() -> DeployedFunction:
-    from .tfconfig import module, resource
+    from devkit.terraform.config import module, resource
 
     assert resource("modules/lambda", "aws_lambda_function", "this")["handler"] == "${var.handler}"
     lambda_inputs = module("modules/lambda")["variable"]
@@ -60,10 +62,10 @@ def deployed_function() -> DeployedFunction:
 
 def pinned_sdk_version() -> str:
     """The boto3 version the zip bundles (and the tests use)."""
-    for line in build_zip.REQUIREMENTS.read_text().splitlines():
-        if line.startswith("boto3=="):
-            return line.split("==", 1)[1].strip()
-    raise LookupError(f"no boto3 pin in {build_zip.REQUIREMENTS}")
+    boto3 = pinned(build_zip.REQUIREMENTS).get("boto3")
+    if boto3 is None:
+        raise LookupError(f"no boto3 pin in {build_zip.REQUIREMENTS}")
+    return boto3.version
 
 
 def machine_arch() -> str:

@@ -10,8 +10,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from .loopback import LOOPBACK, free_port
-from .processes import server_process
+from devkit.local.loopback import LOOPBACK, free_port
+from devkit.processes import server_process
 
 REGION = "eu-west-1"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import hcl2
 
-from .paths import TERRAFORM_DIR, module_dirs
+from devkit.paths import TERRAFORM_DIR, module_dirs
 
 TERRAFORM = TERRAFORM_DIR
 

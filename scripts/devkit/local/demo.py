@@ -25,13 +25,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import artifact, rie
-from .events import bulk_request, new_occurrence
-from .local_api import EmulatedRunner, InProcessRunner, LocalApi, Runner
-from .loopback import LOOPBACK, free_port
-from .moto_server import aws_environment, create_bucket, moto_server
-from .processes import stopped_by_signals
-from .staging import StagingServer
+from devkit.events import bulk_request, new_occurrence
+from devkit.local import rie
+from devkit.local.api import EmulatedRunner, InProcessRunner, LocalApi, Runner
+from devkit.local.loopback import LOOPBACK, free_port
+from devkit.local.moto_server import aws_environment, create_bucket, moto_server
+from devkit.local.staging import StagingServer
+from devkit.packaging import artifact
+from devkit.processes import stopped_by_signals
 
 BUCKET = "ci360-demo-exports"
 PREFIX = "ci360/"

@@ -1,7 +1,7 @@
 """Checks a workspace target makes before it builds or runs anything (one clear line each), and the
 architecture the workspace deploys.
 
-``python -m devkit.workspace preflight TFVARS`` checks the Terraform version against
+``python -m devkit.deployment.workspace preflight TFVARS`` checks the Terraform version against
 ``.terraform-version``, the tfvars file and ``backend.hcl``; ``arch TFVARS [--requested ARCH]``
 prints the architecture the workspace deploys (its tfvars, else the variable's default) and
 refuses an ``ARCH=`` given on the command line that differs.
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import hcl2
 
-from .paths import ROOT
-from .tfconfig import module
+from devkit.paths import ROOT
+from devkit.terraform.config import module
 
 _VERSION = re.compile(r"Terraform v(\d+)\.(\d+)\.(\d+)")
 

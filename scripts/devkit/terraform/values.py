@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .tfconfig import module
+from devkit.terraform.config import module
 
 # var.x, and tostring(var.x): both give the value as the environment holds it.
 _VAR = re.compile(r"\$\{(?:var\.(\w+)|tostring\(var\.(\w+)\))\}")

@@ -21,8 +21,8 @@ from typing import Any
 
 import requests
 
-from .events import bulk_request
-from .paths import TERRAFORM_DIR
+from devkit.events import bulk_request
+from devkit.paths import TERRAFORM_DIR
 
 SAMPLE_ROWS = b'smoke-0001,ana@example.com,"Silva, Ana",0.91\nsmoke-0002,li@example.com,"Wei, Li",0.47\n'
 SAMPLE_COLUMNS = ["identity_id", "email", "name", "score"]

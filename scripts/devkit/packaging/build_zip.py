@@ -24,7 +24,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .paths import LAMBDA_DIR, ROOT
+from devkit.paths import LAMBDA_DIR, ROOT
 
 PACKAGE = LAMBDA_DIR / "s3_bulk_upload"
 REQUIREMENTS = LAMBDA_DIR / "requirements.lock"  # exported from uv.lock, with hashes (make lock)

@@ -1,0 +1,1 @@
+"""The workspace targets: preflight checks, teardown and the smoke test of a deployed stack."""

@@ -1,0 +1,1 @@
+"""Generated documentation: marked sections and the README's request fields."""

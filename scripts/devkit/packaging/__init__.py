@@ -1,0 +1,1 @@
+"""The Lambda zip: building it reproducibly, and running it unpacked as Lambda does."""

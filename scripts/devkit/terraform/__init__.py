@@ -1,0 +1,1 @@
+"""Terraform checks offline: the parsed configuration, Terraform core (fmt, load, evaluate), the provider schema."""
