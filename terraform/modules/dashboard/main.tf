@@ -2,13 +2,13 @@ locals {
   api = ["ApiName", var.api_name, "Stage", var.stage_name]
 
   # Metrics the function writes (EMF, dimension service); the failures carry status_code too.
-  connector = [for m in ["Deliveries", "Duplicates", "HandOffs", "DeliveryEventFailures"] :
+  connector = [for m in ["Deliveries", "Duplicates", "HandOffs", "DeliveryEventFailures", "CatalogFailures"] :
   [var.metrics_namespace, m, "service", var.service_name, { stat = "Sum" }]]
   failures = [for code in ["400", "409", "502", "500"] :
   [var.metrics_namespace, "Failures", "service", var.service_name, "status_code", code, { stat = "Sum", label = code }]]
 
   widgets = [
-    { title = "Deliveries, duplicates, hand-offs", metrics = local.connector },
+    { title = "Deliveries, duplicates, hand-offs, event and catalog failures", metrics = local.connector },
     {
       title = "Bytes delivered and throughput"
       metrics = [

@@ -1,0 +1,80 @@
+"""modules/bucket: the created bucket's hardening, read as data; which resources exist for a created
+or an existing bucket, and the lifecycle rules' presence, evaluated by Terraform core."""
+
+from __future__ import annotations
+
+import pytest
+
+from devkit.terraform.config import block, module, resource
+from devkit.terraform.evaluate import placeholder_inputs, value_of
+
+BUCKET = "modules/bucket"
+
+
+def inputs(**values):
+    return {**placeholder_inputs(BUCKET), **values}
+
+
+def test_bucket_hardening():
+    assert (
+        block(resource(BUCKET, "aws_s3_bucket_ownership_controls", "this")["rule"])["object_ownership"]
+        == "BucketOwnerEnforced"
+    )
+    pab = resource(BUCKET, "aws_s3_bucket_public_access_block", "this")
+    assert all(
+        pab[k] is True
+        for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
+    assert (
+        block(resource(BUCKET, "aws_s3_bucket_versioning", "this")["versioning_configuration"])["status"] == "Enabled"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kms_key_arn", "algorithm", "bucket_key"), [(None, "AES256", False), ("arn:k", "aws:kms", True)]
+)
+def test_default_encryption_is_sse_s3_or_the_given_key(kms_key_arn, algorithm, bucket_key):
+    sse = block(resource(BUCKET, "aws_s3_bucket_server_side_encryption_configuration", "this")["rule"])
+    default = block(sse["apply_server_side_encryption_by_default"])
+    given = inputs(kms_key_arn=kms_key_arn)
+    assert value_of(BUCKET, default["sse_algorithm"], given) == algorithm
+    assert value_of(BUCKET, sse["bucket_key_enabled"], given) is bucket_key
+
+
+def test_the_bucket_policy_refuses_plain_http():
+    deny = block(module(BUCKET)["data"]["aws_iam_policy_document"]["bucket"]["statement"])
+    condition = block(deny["condition"])
+    assert deny["effect"] == "Deny" and deny["actions"] == ["s3:*"]
+    assert (condition["test"], condition["variable"], condition["values"]) == ("Bool", "aws:SecureTransport", ["false"])
+
+
+@pytest.mark.parametrize("days", [0, 30])
+def test_lifecycle_aborts_stale_uploads_and_expires_exports_only_when_asked(days):
+    rules = resource(BUCKET, "aws_s3_bucket_lifecycle_configuration", "this")["rule"]
+    (abort,) = [r for r in rules if r["id"] == "abort-incomplete-multipart-uploads"]
+    assert block(abort["abort_incomplete_multipart_upload"])["days_after_initiation"]
+    expiring = resource(BUCKET, "aws_s3_bucket_lifecycle_configuration", "this")["dynamic"][0]["rule"]
+    written = value_of(BUCKET, expiring["for_each"], inputs(expire_exports_after_days=days))
+    assert len(written) == (1 if days else 0)
+
+
+@pytest.mark.parametrize("create", [True, False])
+def test_an_existing_bucket_is_looked_up_and_never_managed(create):
+    m = module(BUCKET)
+    lookups = value_of(BUCKET, m["data"]["aws_s3_bucket"]["existing"]["count"], inputs(create=create))
+    assert lookups == (0 if create else 1)
+    for kind, named in m["resource"].items():
+        for name, body in named.items():
+            count = value_of(BUCKET, body["count"], inputs(create=create, eventbridge_notifications=True))
+            assert (count == 1) is create, f"{kind}.{name} must exist for a created bucket only"
+
+
+def test_eventbridge_notifications_only_on_a_created_bucket_that_asks():
+    notification = resource(BUCKET, "aws_s3_bucket_notification", "eventbridge")
+    assert notification["eventbridge"] is True
+    counts = {
+        (create, asked): value_of(BUCKET, notification["count"], inputs(create=create, eventbridge_notifications=asked))
+        for create in (True, False)
+        for asked in (True, False)
+    }
+    assert counts == {(True, True): 1, (True, False): 0, (False, True): 0, (False, False): 0}
