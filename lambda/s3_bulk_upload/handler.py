@@ -182,8 +182,8 @@ def _ok(outcome: Outcome, request_id: str) -> Answer:
     extra: dict[str, Any] = {"s3_url": outcome.s3_url} if outcome.s3_url else {}
     if delivered.catalog is not None:
         extra.update(delivered.catalog.answer_fields())
-    if delivered.line_breaks_in_fields:
-        extra["line_breaks_in_fields"] = delivered.line_breaks_in_fields
+        if delivered.line_breaks_in_fields:  # what Athena's CSV reader will split (see catalog_schema)
+            extra["line_breaks_in_fields"] = delivered.line_breaks_in_fields
     landed = {"bytes": delivered.bytes, "rows": delivered.rows, "header": delivered.header}
     return responses.respond(200, "OK", request_id, **where, **landed, duplicate=outcome.duplicate, **extra)
 
