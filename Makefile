@@ -37,20 +37,23 @@ $(VENV)/.installed: requirements-dev.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV_CKV)/.installed: requirements-checkov.txt
+$(VENV_CKV)/.installed: requirements-checkov.lock
 	$(PYTHON) -m venv $(VENV_CKV)
-	$(VENV_CKV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	$(VENV_CKV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-checkov.lock
 	touch $@
 
 venv: $(VENV)/.installed ## Create .venv from the lock (requirements-dev.lock, hashes required)
 
 # uv (pinned in the dev group) resolves pyproject.toml into uv.lock, for every platform and Python
-# the project supports, and exports what pip installs: the zip's set and the dev venv's.
+# the project supports, and exports what pip installs: the zip's set and the dev venv's; checkov's
+# own venv is locked the same way from scripts/checkov/pyproject.toml.
 UV_EXPORT := $(VENV)/bin/uv export --frozen --quiet --format requirements-txt --no-emit-project --hashes
-lock: $(VENV)/.installed ## Re-resolve uv.lock from pyproject.toml and export lambda/requirements.lock and requirements-dev.lock
+lock: $(VENV)/.installed ## Re-resolve the locks (uv.lock; scripts/checkov/uv.lock) and export the three .lock files pip installs
 	$(VENV)/bin/uv lock
 	$(UV_EXPORT) --no-dev -o lambda/requirements.lock
 	$(UV_EXPORT) --all-groups -o requirements-dev.lock
+	$(VENV)/bin/uv lock --project scripts/checkov
+	$(UV_EXPORT) --project scripts/checkov -o requirements-checkov.lock
 
 test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, mypy, checkov and the whole pytest suite (offline)
 	$(VENV)/bin/ruff check .

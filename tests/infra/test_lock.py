@@ -24,6 +24,7 @@ UV = Path(sys.executable).parent / "uv"
 EXPORTS = {
     "lambda/requirements.lock": ["--no-dev"],
     "requirements-dev.lock": ["--all-groups"],
+    "requirements-checkov.lock": ["--project", "scripts/checkov"],  # checkov's own venv
 }
 
 
@@ -73,9 +74,10 @@ def test_the_installed_files_are_exports_of_uv_lock(path, tmp_path):
 
 @pytest.mark.skipif(not UV.exists(), reason="uv is installed from the dev lock")
 def test_uv_lock_is_the_resolution_of_pyproject():
-    command = [str(UV), "lock", "--check", "--offline"]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
+    for project in (".", "scripts/checkov"):
+        command = [str(UV), "lock", "--check", "--offline", "--project", project]
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, f"{project}: {result.stderr}"
 
 
 def test_the_runtime_set_is_the_projects_dependencies_and_their_closure_only():
