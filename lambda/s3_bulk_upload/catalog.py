@@ -8,13 +8,16 @@ it reads the export already. A failure here never undoes the delivery: it is rep
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .catalog_schema import TableTarget, same_definition
+from .catalog_schema import TableTarget, catalog_columns, same_definition, table_input, table_target
+from .errors import DestinationError
+from .metadata import MetadataColumn
+from .task import Task
 
 if TYPE_CHECKING:
     from mypy_boto3_glue import GlueClient
@@ -41,6 +44,59 @@ class Catalogued:
         if self.failed:
             return self.answer_fields()
         return {**self.answer_fields(), "schema_changed": self.schema_changed}
+
+
+class ExportCatalog:
+    """The catalog step for one configuration; with no database it checks and writes nothing.
+
+    ``check`` runs before any transfer (its errors are 400s); ``write`` after S3 holds the object.
+    """
+
+    def __init__(
+        self, database: str, bucket: str, key_prefix: str, client_factory: Callable[[], GlueClient] | None
+    ) -> None:
+        self.database = database
+        self._bucket = bucket
+        self._key_prefix = key_prefix
+        self._client_factory = client_factory
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.database)
+
+    def target(self, key: str, explicit_table: str) -> TableTarget | None:
+        if not self.enabled:
+            return None
+        return table_target(self.database, self._bucket, self._key_prefix, key, explicit_table)
+
+    def check(self, key: str, explicit_table: str, metadata: Sequence[MetadataColumn] | None) -> None:
+        """The table's folder, name and (when the metadata is known) columns can be catalogued."""
+        self.target(key, explicit_table)
+        if self.enabled and metadata is not None:
+            catalog_columns(metadata)
+
+    def write(
+        self,
+        key: str,
+        explicit_table: str,
+        metadata: Sequence[MetadataColumn],
+        *,
+        header: bool,
+        task: Task,
+        line_breaks_in_fields: int,
+    ) -> Catalogued | None:
+        target = self.target(key, explicit_table)
+        if target is None:
+            return None
+        if self._client_factory is None:
+            raise DestinationError("glue_database is set but no Glue client was given")
+        if line_breaks_in_fields:
+            log.warning(
+                "fields hold line breaks: Athena's CSV reader splits those records into several rows",
+                extra={"key": key, "line_breaks_in_fields": line_breaks_in_fields},
+            )
+        wanted = table_input(target, catalog_columns(metadata), header=header, task=task)
+        return register(self._client_factory(), target, wanted)
 
 
 def register(client: GlueClient, target: TableTarget, wanted: Mapping[str, Any]) -> Catalogued:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from . import catalog, delivery_event, handoff
+from . import delivery_event, handoff
 from .allowlist import check_source_url, redact_url
-from .catalog_schema import TableTarget, catalog_columns, table_input, table_target
+from .catalog import ExportCatalog
 from .config import Config
 from .deadline import Deadline
 from .delivered import Delivered
@@ -83,7 +83,7 @@ class Connector:
         )
         self._lambda_client_factory = lambda_client_factory
         self._events_client_factory = events_client_factory
-        self._glue_client_factory = glue_client_factory
+        self._catalog = ExportCatalog(config.glue_database, config.bucket, config.key_prefix, glue_client_factory)
         self._policy = RetryPolicy(config.source_max_retries, config.source_backoff_seconds)
         self._deadline = deadline or Deadline.unbounded()
         self._session = session or make_session(self._policy, config.source_connections, self._deadline)
@@ -98,7 +98,7 @@ class Connector:
         plan = Plan(
             key=build_key(self._config.key_prefix, request, self._clock()),
             data_url=request.data_url,
-            metadata_url=request.metadata_url if include_header or self._config.glue_database else None,
+            metadata_url=request.metadata_url if include_header or self._catalog.enabled else None,
             include_header=include_header,
             task=request.task,
             glue_table=request.glue_table,
@@ -111,23 +111,16 @@ class Connector:
         The plan carries the URLs as the HTTP client will send them (the reading that was checked).
         With a catalog, the table's name and folder are checked here too (a 400 before any download).
         """
-        self._table_target(plan)
+        self._catalog.check(plan.key, plan.glue_table, metadata=None)
         allowlist = self._config.source_host_allowlist
         data_url = check_source_url(plan.data_url, allowlist, "presignedUrls.dataFile")
         metadata_url = None
-        if plan.include_header or self._config.glue_database:
+        if plan.include_header or self._catalog.enabled:
             if not plan.metadata_url:
                 needs = "the header row is on" if plan.include_header else "glue_database is set"
                 raise BadRequest(f"presignedUrls.metadataFile is required when {needs}")
             metadata_url = check_source_url(plan.metadata_url, allowlist, "presignedUrls.metadataFile")
         return dataclasses.replace(plan, data_url=data_url, metadata_url=metadata_url)
-
-    def _table_target(self, plan: Plan) -> TableTarget | None:
-        if not self._config.glue_database:
-            return None
-        return table_target(
-            self._config.glue_database, self._config.bucket, self._config.key_prefix, plan.key, plan.glue_table
-        )
 
     def accept(self, request: BulkRequest, context: LambdaContext, request_id: str) -> Outcome:
         plan = self.plan(request)
@@ -135,10 +128,10 @@ class Connector:
         if previous is not None:
             return previous
         metadata = None
-        if self._config.glue_database:
+        if self._catalog.enabled:
             # The catalog's columns are checked now: two that normalise to one name are a 400, before any transfer.
             metadata = self._metadata(plan)
-            catalog_columns(metadata or [])
+            self._catalog.check(plan.key, plan.glue_table, metadata)
         if self._goes_async(plan):
             handoff.send(
                 self._lambda_client_factory(),
@@ -222,8 +215,7 @@ class Connector:
         )
         if metadata is None:
             metadata = self._metadata(plan)
-        target = self._table_target(plan)
-        catalog_table = catalog_columns(metadata or []) if target is not None else None
+            self._catalog.check(plan.key, plan.glue_table, metadata)  # the asynchronous run: before the transfer
         columns = [column.name for column in metadata] if plan.include_header and metadata else None
         source = SourceFile(
             self._session,
@@ -288,20 +280,16 @@ class Connector:
             request_id=request_id,
             line_breaks_in_fields=records.line_breaks_in_fields,
         )
-        if target is not None and catalog_table is not None:
-            if records.line_breaks_in_fields:
-                log.warning(
-                    "fields hold line breaks: Athena's CSV reader splits those records into several rows",
-                    extra={"key": plan.key, "line_breaks_in_fields": records.line_breaks_in_fields},
-                )
-            wanted = table_input(target, catalog_table, header=plan.include_header, task=plan.task)
-            delivered = dataclasses.replace(delivered, catalog=self._register(target, wanted))
+        catalogued = self._catalog.write(
+            plan.key,
+            plan.glue_table,
+            metadata or [],
+            header=plan.include_header,
+            task=plan.task,
+            line_breaks_in_fields=records.line_breaks_in_fields,
+        )
+        delivered = dataclasses.replace(delivered, catalog=catalogued)
         return Outcome(delivered, s3_url=self._presigned(plan.key), event_published=self._publish(delivered))
-
-    def _register(self, target: TableTarget, wanted: dict[str, Any]) -> catalog.Catalogued:
-        if self._glue_client_factory is None:
-            raise DestinationError("glue_database is set but no Glue client was given")
-        return catalog.register(self._glue_client_factory(), target, wanted)
 
     def _publish(self, delivered: Delivered) -> bool | None:
         bus = self._config.delivery_event_bus

@@ -1,0 +1,95 @@
+"""The catalog step against Glue's answers (botocore's Stubber): create, leave alone, update, lose a
+create race, fail without undoing anything; and a configuration without a database does nothing."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from s3_bulk_upload.catalog import ExportCatalog, register
+from s3_bulk_upload.catalog_schema import catalog_columns, table_input, table_target
+from s3_bulk_upload.errors import BadRequest
+from s3_bulk_upload.metadata import MetadataColumn
+from s3_bulk_upload.task import Task
+
+TARGET = table_target("db", "bucket", "ci360/", "ci360/exports/churn/a.csv", "")
+COLUMNS = catalog_columns([MetadataColumn("id", "STRING"), MetadataColumn("score", "DECIMAL")])
+WANTED = table_input(TARGET, COLUMNS, header=True, task=Task("t", "o-1"))
+
+
+@pytest.fixture
+def glue():
+    client = boto3.client("glue", region_name="eu-west-1")
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def test_an_absent_table_is_created(glue):
+    client, stubber = glue
+    stubber.add_client_error("get_table", "EntityNotFoundException", http_status_code=400)
+    stubber.add_response("create_table", {}, {"DatabaseName": "db", "TableInput": WANTED})
+    catalogued = register(client, TARGET, WANTED)
+    assert (catalogued.table, catalogued.schema_changed, catalogued.failed) == ("churn", True, False)
+
+
+def test_the_same_definition_is_left_alone_even_from_another_occurrence(glue):
+    client, stubber = glue
+    stored = {**table_input(TARGET, COLUMNS, header=True, task=Task("t", "o-0")), "DatabaseName": "db"}
+    stubber.add_response("get_table", {"Table": stored})
+    assert register(client, TARGET, WANTED).schema_changed is False  # no UpdateTable was stubbed
+
+
+def test_other_columns_update_the_table(glue):
+    client, stubber = glue
+    narrower = table_input(TARGET, COLUMNS[:1], header=True, task=Task("t", "o-0"))
+    stubber.add_response("get_table", {"Table": {**narrower, "DatabaseName": "db"}})
+    stubber.add_response("update_table", {}, {"DatabaseName": "db", "TableInput": WANTED})
+    assert register(client, TARGET, WANTED).schema_changed is True
+
+
+def test_a_lost_create_race_compares_with_the_winners_table(glue):
+    client, stubber = glue
+    stubber.add_client_error("get_table", "EntityNotFoundException", http_status_code=400)
+    stubber.add_client_error("create_table", "AlreadyExistsException", http_status_code=400)
+    stubber.add_response("get_table", {"Table": {**WANTED, "DatabaseName": "db"}})
+    assert register(client, TARGET, WANTED).schema_changed is False
+
+
+def test_a_refusal_is_reported_as_failed_not_raised(glue):
+    client, stubber = glue
+    stubber.add_client_error("get_table", "AccessDeniedException", http_status_code=400)
+    catalogued = register(client, TARGET, WANTED)
+    assert catalogued.failed and catalogued.answer_fields() == {
+        "glue_database": "db",
+        "glue_table": "churn",
+        "catalog": "failed",
+    }
+
+
+def test_without_a_database_nothing_is_checked_or_written():
+    catalog = ExportCatalog("", "bucket", "ci360/", client_factory=None)
+    catalog.check("ci360/no-folder.csv", "!!!", [MetadataColumn("a"), MetadataColumn("A")])
+    written = catalog.write("ci360/no-folder.csv", "", [], header=True, task=Task(), line_breaks_in_fields=0)
+    assert written is None
+
+
+def test_with_a_database_the_check_refuses_before_any_transfer():
+    catalog = ExportCatalog("db", "bucket", "ci360/", client_factory=None)
+    with pytest.raises(BadRequest, match="folder of its own"):
+        catalog.check("ci360/no-folder.csv", "", None)
+    with pytest.raises(BadRequest, match="both become"):
+        catalog.check("ci360/x/a.csv", "", [MetadataColumn("a"), MetadataColumn("A")])
+
+
+def test_write_registers_through_the_client_it_was_given(glue):
+    client, stubber = glue
+    stubber.add_client_error("get_table", "EntityNotFoundException", http_status_code=400)
+    stubber.add_response("create_table", {}, {"DatabaseName": "db", "TableInput": ANY})
+    catalog = ExportCatalog("db", "bucket", "ci360/", client_factory=lambda: client)
+    written = catalog.write(
+        "ci360/exports/churn/a.csv", "", list(map(MetadataColumn, ["id"])), header=False, task=Task(),
+        line_breaks_in_fields=0,
+    )  # fmt: skip
+    assert written is not None and written.table == "churn" and written.schema_changed
