@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 
 from devkit.local import moto_server
 from devkit.local.loopback import LOOPBACK
@@ -89,6 +90,25 @@ def staged_on_moto(
         return s3.generate_presigned_url("get_object", Params={"Bucket": staging_bucket, "Key": key}, ExpiresIn=600)
 
     return stage
+
+
+@pytest.fixture
+def stubbed_client() -> Iterator[Callable[[str], tuple[Any, Stubber]]]:
+    """``stubbed_client("s3")``: a boto3 client whose answers come from botocore's Stubber (queued by the
+    test); every queued answer must have been asked for by the end of the test."""
+    stubbers: list[Stubber] = []
+
+    def make(service: str) -> tuple[Any, Stubber]:
+        client = boto3.client(service, region_name="eu-west-1")  # type: ignore[call-overload]
+        stubber = Stubber(client)
+        stubber.activate()
+        stubbers.append(stubber)
+        return client, stubber
+
+    yield make
+    for stubber in stubbers:
+        stubber.deactivate()
+        stubber.assert_no_pending_responses()
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,8 @@ create race, fail without undoing anything; and a configuration without a databa
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 
 from s3_bulk_upload.catalog import ExportCatalog, register
 from s3_bulk_upload.catalog_schema import catalog_columns, table_input, table_target
@@ -19,11 +18,8 @@ WANTED = table_input(TARGET, COLUMNS, header=True, task=Task("t", "o-1"))
 
 
 @pytest.fixture
-def glue():
-    client = boto3.client("glue", region_name="eu-west-1")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+def glue(stubbed_client):
+    return stubbed_client("glue")
 
 
 def test_an_absent_table_is_created(glue):

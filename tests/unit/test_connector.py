@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
-from botocore.stub import Stubber
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,11 +27,8 @@ def never_called():
 
 
 @pytest.fixture
-def s3():
-    client = boto3.client("s3", region_name="eu-west-1")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+def s3(stubbed_client):
+    return stubbed_client("s3")
 
 
 def connector(s3_client, **config):

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import io
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from s3_bulk_upload.errors import DestinationError
 from s3_bulk_upload.sink import S3Sink, content_type_for, part_size_for, transfer_config
@@ -15,11 +13,9 @@ from s3_bulk_upload.units import MIB
 
 
 @pytest.fixture
-def stubbed():
-    client = boto3.client("s3", region_name="eu-west-1")
-    with Stubber(client) as stubber:
-        yield S3Sink(client, "bucket"), stubber
-        stubber.assert_no_pending_responses()
+def stubbed(stubbed_client):
+    client, stubber = stubbed_client("s3")
+    return S3Sink(client, "bucket"), stubber
 
 
 KEY = "ci360/a.csv"
