@@ -21,11 +21,6 @@ class MetadataColumn:
     data_type: str | None = None
 
 
-def parse_columns(raw: bytes) -> list[str]:
-    """The column names, in order."""
-    return [column.name for column in parse_metadata(raw)]
-
-
 def parse_metadata(raw: bytes) -> list[MetadataColumn]:
     """Detect the form: JSON objects with ``columnName`` (and ``dataType``), JSON strings, or one CSV line."""
     try:

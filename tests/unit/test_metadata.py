@@ -6,7 +6,7 @@ import pytest
 
 from devkit.events import sample_bytes
 from s3_bulk_upload.errors import UpstreamError
-from s3_bulk_upload.metadata import header_line, line_terminator, parse_columns
+from s3_bulk_upload.metadata import MetadataColumn, header_line, line_terminator, parse_metadata
 
 COLUMNS = ["identity_id", "email", "first_name", "churn_score", "segment, region"]
 
@@ -22,11 +22,11 @@ COLUMNS = ["identity_id", "email", "first_name", "churn_score", "segment, region
     ids=["json-objects", "csv-line", "json-strings", "csv-with-bom-crlf"],
 )
 def test_three_metadata_forms_give_the_same_columns(raw):
-    assert parse_columns(raw) == COLUMNS
+    assert [column.name for column in parse_metadata(raw)] == COLUMNS
 
 
 def test_csv_line_starting_with_a_bracket_is_still_csv():
-    assert parse_columns(b"[id],email\n") == ["[id]", "email"]
+    assert parse_metadata(b"[id],email\n") == [MetadataColumn("[id]"), MetadataColumn("email")]
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,17 @@ def test_csv_line_starting_with_a_bracket_is_still_csv():
 )
 def test_unusable_metadata_is_an_upstream_error(raw):
     with pytest.raises(UpstreamError):
-        parse_columns(raw)
+        parse_metadata(raw)
+
+
+def test_only_the_json_objects_form_carries_types():
+    typed = parse_metadata(sample_bytes("metadata_columns.json"))
+    assert [column.data_type for column in typed] == ["STRING", "STRING", "STRING", "DECIMAL", "STRING"]
+    assert {column.data_type for column in parse_metadata(sample_bytes("metadata_header.csv"))} == {None}
+    assert parse_metadata(b'[{"columnName": "a", "dataType": ""}, {"columnName": "b", "dataType": 3}]') == [
+        MetadataColumn("a"),
+        MetadataColumn("b"),
+    ]
 
 
 def test_header_line_is_quoted_and_follows_the_terminator():
@@ -52,4 +62,4 @@ def test_line_terminator(first, expected):
 
 def test_a_field_over_the_csv_modules_limit_is_an_upstream_error_not_a_crash():
     with pytest.raises(UpstreamError, match="not a CSV line"):
-        parse_columns(b"identity_id," + b"x" * 200_000)
+        parse_metadata(b"identity_id," + b"x" * 200_000)
