@@ -23,6 +23,7 @@ import requests
 
 from devkit.events import bulk_request
 from devkit.paths import TERRAFORM_DIR
+from s3_bulk_upload.catalog_schema import catalog_name
 
 SAMPLE_ROWS = b'smoke-0001,ana@example.com,"Silva, Ana",0.91\nsmoke-0002,li@example.com,"Wei, Li",0.47\n'
 SAMPLE_COLUMNS = ["identity_id", "email", "name", "score"]
@@ -83,7 +84,9 @@ def run_smoke(
 ) -> SmokeReport:
     report = SmokeReport()
     answer: dict[str, Any] = {}
+    status: int | None = None  # the webhook's status code, once it answered
     run = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
+    glue_table = f"ci360_smoke_{run}"
     staged = f"_smoke/{run}/"
     s3_filename = f"_smoke/{run}/delivered.csv"
     report.delivered_key = key_prefix + s3_filename
@@ -104,7 +107,7 @@ def run_smoke(
             taskId="smoke-test",
             taskName="connector smoke test",
             occurrenceId=f"smoke-{run}",
-            send_parameters={"glue_table": f"ci360_smoke_{run}"} if glue_database else {},
+            send_parameters={"glue_table": glue_table} if glue_database else {},
         )
         response = requests.post(
             webhook_url,
@@ -113,11 +116,12 @@ def run_smoke(
             timeout=timeout,
         )
         answer = response.json() if response.headers.get("Content-Type", "").startswith("application/json") else {}
-        report.step(f"webhook answered {response.status_code} {answer.get('status', response.text[:200])}")
-        if response.status_code == 202:
+        status = response.status_code
+        report.step(f"webhook answered {status} {answer.get('status', response.text[:200])}")
+        if status == 202:
             report.step("accepted for asynchronous delivery; waiting for the object")
             _wait_for(s3, bucket, report.delivered_key, timeout)
-        elif response.status_code != 200:
+        elif status != 200:
             report.step(f"message: {answer.get('message', '')}")
             return report
         delivered = s3.get_object(Bucket=bucket, Key=report.delivered_key)["Body"].read()
@@ -134,14 +138,10 @@ def run_smoke(
         removed = _delete_everything_under(s3, bucket, staged)
         removed += _delete_everything_under(s3, bucket, key_prefix + f"_smoke/{run}/")
         report.step(f"cleaned up {removed} object versions")
-        if glue is not None and glue_database and response_accepted(report):
-            table = "ci360_smoke_" + run.lower().replace("-", "_")
-            if _drop_table(glue, glue_database, table, wait=timeout if "202" in " ".join(report.steps) else 0):
+        if glue is not None and glue_database and status in (200, 202):
+            table = catalog_name(glue_table)  # the name the function gives it
+            if _drop_table(glue, glue_database, table, wait=timeout if status == 202 else 0):
                 report.step(f"dropped the catalog table {glue_database}.{table}")
-
-
-def response_accepted(report: SmokeReport) -> bool:
-    return any(step.startswith(("webhook answered 200", "webhook answered 202")) for step in report.steps)
 
 
 def _wait_for(s3: Any, bucket: str, key: str, timeout: float) -> None:
