@@ -13,23 +13,21 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from . import delivery_event, handoff
-from .allowlist import check_source_url, redact_url
+from .allowlist import check_source_url
 from .catalog import ExportCatalog
 from .config import Config
 from .deadline import Deadline
 from .delivered import Delivered
 from .errors import BadRequest, Conflict, DestinationError
-from .gzip_stream import gzip_chunks
 from .handoff import Plan
 from .keys import build_key, validate_key
 from .lambda_context import LambdaContext
 from .metadata import MAX_METADATA_BYTES, MetadataColumn, parse_metadata
-from .pipeline import ChunkStream, with_header
-from .records import RecordCounter
 from .request import BulkRequest
-from .sink import OCCURRENCE_ID_KEY, TASK_ID_KEY, ExistingObject, S3Sink, part_size_for, transfer_config
-from .source import RetryPolicy, SourceFile, make_session
-from .units import MIB
+from .sink import OCCURRENCE_ID_KEY, TASK_ID_KEY, ExistingObject, S3Sink
+from .source import SourceFile
+from .source_session import RetryPolicy, make_session
+from .transfer import Transfer
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
@@ -84,10 +82,10 @@ class Connector:
         self._lambda_client_factory = lambda_client_factory
         self._events_client_factory = events_client_factory
         self._catalog = ExportCatalog(config.glue_database, config.bucket, config.key_prefix, glue_client_factory)
-        self._policy = RetryPolicy(config.source_max_retries, config.source_backoff_seconds)
-        self._deadline = deadline or Deadline.unbounded()
-        self._session = session or make_session(self._policy, config.source_connections, self._deadline)
-        self._sleep = sleep
+        policy = RetryPolicy(config.source_max_retries, config.source_backoff_seconds)
+        deadline = deadline or Deadline.unbounded()
+        session = session or make_session(policy, config.source_connections, deadline)
+        self._transfer = Transfer(config, session, policy, deadline, sleep)
         self._clock = clock
 
     # -- accepting a request (API Gateway path) -------------------------------------------------
@@ -207,78 +205,26 @@ class Connector:
 
     def deliver(self, plan: Plan, request_id: str, metadata: list[MetadataColumn] | None = None) -> Outcome:
         """Transfer the plan; ``metadata`` when it was already read (and checked) on acceptance."""
-        started = time.monotonic()
-        gzip = plan.key.endswith(".gz")
-        log.info(
-            "transfer started",
-            extra={"key": plan.key, "source": redact_url(plan.data_url), "header": plan.include_header, "gzip": gzip},
-        )
         if metadata is None:
             metadata = self._metadata(plan)
             self._catalog.check(plan.key, plan.glue_table, metadata)  # the asynchronous run: before the transfer
         columns = [column.name for column in metadata] if plan.include_header and metadata else None
-        source = SourceFile(
-            self._session,
-            plan.data_url,
-            "data file",
-            self._policy,
-            sleep=self._sleep,
-            deadline=self._deadline,
-            connections=self._config.source_connections,
-            # Half a part: ranges stay aligned with the parts and hold half as much memory while they wait.
-            range_size=self._config.part_size_mib * MIB // 2,
-        )
-        source.open()
-        records = RecordCounter()
-        chunks = records.counted(source.content())
-        if columns is not None:
-            chunks = with_header(columns, chunks)
-        if gzip:
-            chunks = gzip_chunks(chunks, self._config.gzip_level)
-        stream = ChunkStream(chunks, self._deadline)
-        part_size = part_size_for(source.size, self._config.part_size_mib * MIB)
         try:
-            self._sink.upload(
-                plan.key,
-                stream,
-                metadata=self._object_metadata(plan),
-                config=transfer_config(part_size, self._config.max_concurrency),
-                create_only=not self._config.overwrite,
-            )
+            moved = self._transfer.to_object(self._sink, plan.key, plan.data_url, columns, self._object_metadata(plan))
         except Conflict:
             # The conditional write lost a race: a re-delivery of this occurrence is no conflict.
             won_by_this_occurrence = self._duplicate(plan, self._sink.existing(plan.key))
             if won_by_this_occurrence is not None:
                 return won_by_this_occurrence
             raise
-        finally:
-            chunks.close()  # on failure: close the download and stop the compression threads now
-        seconds = time.monotonic() - started
-        log.info(
-            "transfer finished",
-            extra={
-                "key": plan.key,
-                "rows": records.total,
-                "data_bytes": source.bytes_read,
-                "size_verified": source.size_verified,
-                "content_encoding": source.content_encoding or None,
-                "object_bytes": stream.bytes_out,
-                "columns": len(columns) if columns is not None else 0,
-                "line_breaks_in_fields": records.line_breaks_in_fields,
-                "resumes": source.resumes,
-                "part_size": part_size,
-                "seconds": round(seconds, 3),
-                "mib_per_second": round(source.bytes_read / MIB / max(seconds, 1e-6), 1),
-            },
-        )
         delivered = dataclasses.replace(
             self._where(plan),
-            bytes=stream.bytes_out,
-            rows=records.total,
+            bytes=moved.object_bytes,
+            rows=moved.rows,
             columns=tuple(columns or ()),
-            seconds=seconds,
+            seconds=moved.seconds,
             request_id=request_id,
-            line_breaks_in_fields=records.line_breaks_in_fields,
+            line_breaks_in_fields=moved.line_breaks_in_fields,
         )
         catalogued = self._catalog.write(
             plan.key,
@@ -286,7 +232,7 @@ class Connector:
             metadata or [],
             header=plan.include_header,
             task=plan.task,
-            line_breaks_in_fields=records.line_breaks_in_fields,
+            line_breaks_in_fields=moved.line_breaks_in_fields,
         )
         delivered = dataclasses.replace(delivered, catalog=catalogued)
         return Outcome(delivered, s3_url=self._presigned(plan.key), event_published=self._publish(delivered))
@@ -301,7 +247,7 @@ class Connector:
 
     def _source(self, url: str, label: str) -> SourceFile:
         """A file read on one connection: the metadata, and the size probe."""
-        return SourceFile(self._session, url, label, self._policy, sleep=self._sleep, deadline=self._deadline)
+        return self._transfer.source(url, label, parallel=False)
 
     @staticmethod
     def _object_metadata(plan: Plan) -> dict[str, str]:

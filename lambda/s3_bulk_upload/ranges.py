@@ -1,7 +1,8 @@
 """Reading a file as byte ranges on several connections, handed on strictly in order.
 
-The range scheduler of ``source.SourceFile``: a thread pool of ``source_connections``, ranges of
-half a part, an adaptive window, per-range resume (``SourceFile.open_at``, ``body`` and
+The range scheduler of a staging-file read (``source.SourceFile``, through the ``RangeSource``
+protocol: this module does not import it): a thread pool of ``connections``, ranges of
+``range_size``, an adaptive window, per-range resume (the source's ``open_at``, ``body`` and
 ``before_resume`` keep the one-version, deadline and retry-budget rules in one place).
 """
 
@@ -9,32 +10,46 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .read_failures import STREAM_ERRORS, ShortRead, failure_words
 
 if TYPE_CHECKING:
     import requests
 
-    from .source import SourceFile
+    from .deadline import Deadline
 
 
-def ranged(source: SourceFile, first: requests.Response) -> Generator[bytes, None, None]:
-    """The file as ranges fetched on several connections, yielded strictly in order.
+class RangeSource(Protocol):
+    """What the scheduler needs of a file read: its settings, and one range's request, body and resume."""
 
-    The window of ranges in flight starts at ``connections``; it halves (to two at least) each
-    time the next range is already there when it is wanted, and doubles back each time it is
-    not: a slow source keeps every connection, a fast one (the upload is then the bottleneck)
-    does not pile ranges up in memory. Memory: at most the window's ranges plus the one being
-    handed on. Each range has its own retries and resume, ``If-Match`` on the first ETag and a
-    checked Content-Range; the first failure that exhausts them ends the whole read.
+    connections: int
+    range_size: int
+    bytes_read: int
+    deadline: Deadline
+
+    def open_at(self, position: int, end: int | None = None) -> requests.Response: ...
+
+    def body(self, response: requests.Response, position: int) -> Iterator[bytes]: ...
+
+    def before_resume(self, failures_in_a_row: int, progress: int, at_byte: int, error: str, **extra: int) -> int: ...
+
+
+def ranged(source: RangeSource, first: requests.Response, start: int, end: int) -> Generator[bytes, None, None]:
+    """Bytes ``start``..``end`` (inclusive) as ranges fetched on several connections, yielded strictly in order.
+
+    ``first`` answers the first range. The window of ranges in flight starts at ``connections``;
+    it halves (to two at least) each time the next range is already there when it is wanted, and
+    doubles back each time it is not: a slow source keeps every connection, a fast one (the upload
+    is then the bottleneck) does not pile ranges up in memory. Memory: at most the window's ranges
+    plus the one being handed on. Each range has its own retries and resume, ``If-Match`` on the
+    first ETag and a checked Content-Range; the first failure that exhausts them ends the whole read.
     """
-    assert source.size is not None
-    size, step = source.size, source.range_size
-    ranges = [(start, min(start + step, size) - 1) for start in range(0, size, step)]
+    step = source.range_size
+    ranges = [(at, min(at + step - 1, end)) for at in range(start, end + 1, step)]
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_workers=source.connections, thread_name_prefix="source")
     pending: deque[Future[list[bytes]]] = deque()
@@ -42,9 +57,9 @@ def ranged(source: SourceFile, first: requests.Response) -> Generator[bytes, Non
 
     def queue_next() -> None:
         nonlocal queued
-        start, end = ranges[queued]
+        at, last = ranges[queued]
         opened = first if queued == 0 else None
-        pending.append(pool.submit(_fetch_range, source, start, end, opened, stop))
+        pending.append(pool.submit(_fetch_range, source, at, last, opened, stop))
         queued += 1
 
     window = source.connections
@@ -68,7 +83,7 @@ def ranged(source: SourceFile, first: requests.Response) -> Generator[bytes, Non
         first.close()
 
 
-def _wait(source: SourceFile, future: Future[list[bytes]]) -> list[bytes]:
+def _wait(source: RangeSource, future: Future[list[bytes]]) -> list[bytes]:
     """The range's bytes; checks the deadline while a slow range is still on its way."""
     while True:
         try:
@@ -78,10 +93,10 @@ def _wait(source: SourceFile, future: Future[list[bytes]]) -> list[bytes]:
 
 
 def _fetch_range(
-    source: SourceFile, start: int, end: int, response: requests.Response | None, stop: threading.Event
+    source: RangeSource, start: int, end: int, response: requests.Response | None, stop: threading.Event
 ) -> list[bytes]:
-    """Bytes ``start``..``end`` (inclusive) as the pieces ``SourceFile.body`` hands on (only the last
-    one is cut to the range's end), resumed after a drop."""
+    """Bytes ``start``..``end`` (inclusive) as the pieces ``body`` hands on (only the last one is cut
+    to the range's end), resumed after a drop."""
     wanted = end - start + 1
     pieces: list[bytes] = []
     have = 0

@@ -66,7 +66,8 @@ def test_an_empty_export_with_the_header_off(s3, bucket, staging, monkeypatch):
 
 
 def test_a_416_that_says_the_file_is_not_empty_is_still_an_error(s3, bucket, staging, monkeypatch):
-    from s3_bulk_upload.source import RetryPolicy, SourceFile, make_session
+    from s3_bulk_upload.source import SourceFile
+    from s3_bulk_upload.source_session import RetryPolicy, make_session
 
     monkeypatch.setenv("include_header", "false")
     url = staging.put("/d.csv", b"abc")

@@ -12,7 +12,8 @@ from devkit.local.context import LocalContext
 from devkit.local.staging import Behaviour
 from s3_bulk_upload.errors import UpstreamError
 from s3_bulk_upload.handler import Handler
-from s3_bulk_upload.source import RetryPolicy, SourceFile, make_session
+from s3_bulk_upload.source import SourceFile
+from s3_bulk_upload.source_session import RetryPolicy, make_session
 
 DATA = bytes(range(256)) * 4096 * 3  # 3 MiB
 RANGE = 256 * 1024  # 12 ranges

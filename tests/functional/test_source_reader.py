@@ -7,7 +7,8 @@ import pytest
 from devkit.local.staging import Behaviour
 from s3_bulk_upload.deadline import Deadline
 from s3_bulk_upload.errors import UpstreamError
-from s3_bulk_upload.source import RetryPolicy, SourceFile, make_session
+from s3_bulk_upload.source import SourceFile
+from s3_bulk_upload.source_session import RetryPolicy, make_session
 
 DATA = bytes(range(256)) * 4096  # 1 MiB
 

@@ -7,7 +7,8 @@ import pytest
 import responses
 
 from s3_bulk_upload.errors import UpstreamError
-from s3_bulk_upload.source import BACKOFF_MAX_SECONDS, RetryPolicy, SourceFile, make_session
+from s3_bulk_upload.source import SourceFile
+from s3_bulk_upload.source_session import BACKOFF_MAX_SECONDS, RetryPolicy, make_session
 
 URL = "https://ci360-staging.s3.amazonaws.com/exports/d.csv?X-Amz-Signature=5ec7e75ec7e7"
 

@@ -98,7 +98,8 @@ def run_original(data_url: str, bucket: str, key: str) -> int:
 
 
 def run_download_only(data_url: str) -> int:
-    from s3_bulk_upload.source import RetryPolicy, SourceFile, make_session
+    from s3_bulk_upload.source import SourceFile
+    from s3_bulk_upload.source_session import RetryPolicy, make_session
 
     policy = RetryPolicy()
     source = SourceFile(make_session(policy), data_url, "data file", policy)
