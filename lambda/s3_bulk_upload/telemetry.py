@@ -2,20 +2,25 @@
 
 One ``Metrics()`` for the process, as Powertools' docs use it: the namespace and the ``service``
 dimension come from ``POWERTOOLS_METRICS_NAMESPACE`` and ``POWERTOOLS_SERVICE_NAME``, which
-Terraform writes and the dashboard queries. (An explicit argument would win over the environment:
-the dashboard would stay empty.) Metrics are added during a request and written once, when it
-ends (``flush``). Dimensions are the service and, for failures, the status code: never a key,
+Terraform writes and the dashboard queries. Without the namespace in the environment (the zip run
+by hand, ``make serve`` without Terraform's environment) the contract's default,
+``CI360S3BulkConnector`` (Terraform's default too), is used, so metrics are written whatever the
+environment; the environment is read at every flush and wins. Metrics are added during a request
+and written once, when it ends (``flush``). Dimensions are the service and, for failures, the status code: never a key,
 URL or task name (cardinality and privacy).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit, SchemaValidationError
 
 log = logging.getLogger(__name__)
+NAMESPACE_VARIABLE = "POWERTOOLS_METRICS_NAMESPACE"
+DEFAULT_NAMESPACE = "CI360S3BulkConnector"
 metrics = Metrics()
 
 
@@ -46,8 +51,9 @@ def failed(status_code: int) -> None:
 
 def flush() -> None:
     """Write the request's metrics (one EMF document) and clear them for the next request."""
+    metrics.namespace = os.environ.get(NAMESPACE_VARIABLE) or DEFAULT_NAMESPACE
     try:
         metrics.flush_metrics()
-    except SchemaValidationError as error:  # no namespace in the environment: say so, answer anyway
-        log.warning("metrics not written: %s (set POWERTOOLS_METRICS_NAMESPACE)", error)
+    except SchemaValidationError as error:  # a metric Powertools refuses: say so, answer anyway
+        log.warning("metrics not written: %s", error)
         metrics.clear_metrics()

@@ -105,6 +105,21 @@ def test_plain_csv_with_header(deliver, s3, bucket, staging):
     assert no_open_uploads(s3, bucket)
 
 
+def test_metrics_are_written_without_the_powertools_environment(runtime, task, bucket, moto_endpoint, staging, s3):
+    """The zip run with no POWERTOOLS_* variables at all (not Terraform's environment) still writes its EMF
+    document, in the contract's default namespace."""
+    env = settings(bucket, moto_endpoint, staging)
+    del env["POWERTOOLS_METRICS_NAMESPACE"], env["POWERTOOLS_SERVICE_NAME"]
+    request = bulk_request(staging.put("/d.csv", DATA), staging.put("/m.csv", HEADER), s3_filename="out/m.csv")
+    result = run(runtime, [task, artifact.runtime_sdk(PINNED_SDK, runtime)], [request], env)
+    assert result.answers[0]["statusCode"] == 200
+    documents = [json.loads(line) for line in result.logs.splitlines() if line.startswith('{"_aws"')]
+    assert documents, "no EMF document was written"
+    (directive,) = documents[-1]["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "CI360S3BulkConnector"
+    assert documents[-1]["Deliveries"] == [1.0] or documents[-1]["Deliveries"] == 1.0
+
+
 def test_gz_key_is_one_gzip_member_of_header_and_rows(deliver, s3, bucket, staging):
     request = bulk_request(staging.put("/d.csv", DATA), staging.put("/m.csv", HEADER), s3_filename="out/a.csv.gz")
     status, body = deliver(request)
