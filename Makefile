@@ -22,7 +22,7 @@ TERRAFORM_DOCS      := $(TOOLS)/bin/terraform-docs
 RIE_VERSION         := v0.0.0-20261030222936-bef5c4ba774d
 MODULE_DIRS         := $(TF_DIR) $(TF_DIR)/bootstrap $(sort $(wildcard $(TF_DIR)/modules/*)) $(sort $(wildcard examples/*))
 
-.PHONY: help venv lock test typecheck tools tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key bootstrap teardown bench-docs
+.PHONY: help venv lock test typecheck tools rie tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key bootstrap teardown bench-docs
 
 help: ## List the targets and the variables they take
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ typecheck: $(VENV)/.installed ## mypy: strict for the function, checked for the 
 tools: ## Build the pinned tflint + AWS ruleset, terraform-docs and the Lambda runtime emulator into .tools/ (needs Go)
 	@bash scripts/install_go_tools.sh $(TOOLS) $(TFLINT_VERSION) $(TFLINT_AWS_VERSION) $(TERRAFORM_DOCS_VERSION) $(RIE_VERSION)
 
+rie: ## Build only the pinned Lambda runtime emulator into .tools/ (what demo, serve and cold-start run; needs Go)
+	@bash scripts/install_go_tools.sh $(TOOLS) $(TFLINT_VERSION) $(TFLINT_AWS_VERSION) $(TERRAFORM_DOCS_VERSION) $(RIE_VERSION) rie
+
 tflint: tools ## tflint with the terraform recommended preset and the AWS ruleset (skipped without Go)
 	@if [ -x $(TFLINT) ]; then \
 	  bash scripts/tflint.sh $(TFLINT) $(CURDIR)/$(TOOLS)/tflint-plugins $(CURDIR)/.tflint.hcl $(TF_DIR) examples; \
@@ -89,7 +92,7 @@ package: $(VENV)/.installed ## Build dist/s3_bulk_upload.zip (reproducible; ARCH
 import-time: $(VENV)/.installed ## Zip size and the handler's cold import time from the unpacked zip (Python 3.13)
 	$(PY) -m devkit.packaging.artifact import-time
 
-cold-start: $(VENV)/.installed tools ## INIT duration under the Lambda runtime emulator: the zip vs a boto3-only handler
+cold-start: $(VENV)/.installed rie ## INIT duration under the Lambda runtime emulator: the zip vs a boto3-only handler
 	$(PY) -m devkit.packaging.artifact cold-start
 
 docs: tools $(VENV)/.installed ## Regenerate the Terraform READMEs' tables (terraform-docs; skipped without Go) and the README's request fields
@@ -165,12 +168,12 @@ rotate-api-key: preflight workspace-package workspace ## Replace WORKSPACE's API
 	cd $(TF_DIR) && $(TERRAFORM) apply -input=false -var-file=$(TFVARS) -replace=$(API_KEY_ADDRESS)
 	@cd $(TF_DIR) && echo "new API key (x-api-key): $$($(TERRAFORM) output -raw ci360_api_key)"
 
-demo: $(VENV)/.installed tools ## Try it locally: embedded S3, local webhook, one CI360 bulk request (no AWS account)
+demo: $(VENV)/.installed rie ## Try it locally: embedded S3, local webhook, one CI360 bulk request (no AWS account)
 	$(PY) -m devkit.local.demo demo
 
 PORT ?= 8360
 
-serve: $(VENV)/.installed tools ## Keep the local stack up (webhook on PORT, default 8360) and print a curl command
+serve: $(VENV)/.installed rie ## Keep the local stack up (webhook on PORT, default 8360) and print a curl command
 	$(PY) -m devkit.local.demo serve --port $(PORT)
 
 smoke: $(VENV)/.installed workspace ## Deliver a sample through the deployed WORKSPACE and clean up

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Build the pinned Go tools from their Go modules (no release downloads): tflint, its AWS ruleset,
 # terraform-docs, and AWS's Lambda Runtime Interface Emulator (the tests run the zip under it).
-# Usage: scripts/install_go_tools.sh TOOLS_DIR TFLINT_VERSION RULESET_AWS_VERSION TERRAFORM_DOCS_VERSION RIE_VERSION
+# Usage: scripts/install_go_tools.sh TOOLS_DIR TFLINT_VERSION RULESET_AWS_VERSION TERRAFORM_DOCS_VERSION RIE_VERSION [all|rie]
+# With `rie`, only the emulator is built (what `make demo`, `make serve` and `make cold-start` run).
 # Where Go is absent it says so in one line and exits 0, so `make lint`, `make docs` and `make test` go on.
 # The first build takes minutes (module downloads, compilation): each tool's output goes to
 # TOOLS_DIR/build.log, and one line per tool says what was built and how long it took.
 set -euo pipefail
-tools=$1 tflint_version=$2 aws_version=$3 docs_version=$4 rie_version=$5
+tools=$1 tflint_version=$2 aws_version=$3 docs_version=$4 rie_version=$5 which=${6:-all}
 if ! command -v go >/dev/null 2>&1; then
-  echo "Go is not installed: tflint, terraform-docs and the Lambda runtime emulator are skipped (install Go to run them)"
+  if [ "$which" = rie ]; then
+    echo "Go is not installed: the Lambda runtime emulator is skipped (the zip runs in-process instead; install Go to run it)"
+  else
+    echo "Go is not installed: tflint, terraform-docs and the Lambda runtime emulator are skipped (install Go to run them)"
+  fi
   exit 0
 fi
 mkdir -p "$tools/bin"
@@ -40,7 +45,7 @@ stamped() {  # binary version
   [ -x "$1" ] && [ "$(cat "$1.version" 2>/dev/null)" = "$2" ]
 }
 
-if ! stamped "$tools/bin/tflint" "$tflint_version"; then
+if [ "$which" = all ] && ! stamped "$tools/bin/tflint" "$tflint_version"; then
   started=$(date +%s)
   echo "building tflint $tflint_version from its Go module…"
   GOBIN="$tools/bin" go install "github.com/terraform-linters/tflint@$tflint_version" >>"$log" 2>&1 || failed tflint
@@ -49,7 +54,7 @@ if ! stamped "$tools/bin/tflint" "$tflint_version"; then
 fi
 
 plugin="$tools/tflint-plugins/github.com/terraform-linters/tflint-ruleset-aws/${aws_version#v}/tflint-ruleset-aws"
-if [ ! -x "$plugin" ]; then
+if [ "$which" = all ] && [ ! -x "$plugin" ]; then
   started=$(date +%s)
   echo "building tflint-ruleset-aws $aws_version from its Go module…"
   build_from_module github.com/terraform-linters/tflint-ruleset-aws "v${aws_version#v}" . "$plugin" >>"$log" 2>&1 \
@@ -57,7 +62,7 @@ if [ ! -x "$plugin" ]; then
   built tflint-ruleset-aws "$aws_version" "$started"
 fi
 
-if ! stamped "$tools/bin/terraform-docs" "$docs_version"; then
+if [ "$which" = all ] && ! stamped "$tools/bin/terraform-docs" "$docs_version"; then
   started=$(date +%s)
   echo "building terraform-docs $docs_version from its Go module…"
   build_from_module github.com/terraform-docs/terraform-docs "$docs_version" . "$tools/bin/terraform-docs" >>"$log" 2>&1 \
