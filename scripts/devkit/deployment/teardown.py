@@ -26,6 +26,7 @@ finish. A bucket an earlier teardown took out of the state but could not delete 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -58,7 +59,7 @@ class StepFailed(Exception):
 def _bucket_line(found: Survey, workspace: str) -> str:
     """The bucket's situation when it is not one this run deletes."""
     if found.owns_bucket or (found.creates_bucket and not found.bucket_exists):
-        return f"The bucket {found.bucket} no longer exists (an earlier teardown deleted it)."
+        return f"The bucket {found.bucket} no longer exists (a teardown deleted it)."
     if found.creates_bucket:
         return (
             f"The bucket {found.bucket} exists but is neither in this workspace's state nor tagged "
@@ -162,6 +163,15 @@ def remaining(terraform: Terraform, workspace: str, tfvars: Path, aws: Aws) -> l
     return lines
 
 
+def _why(error: BaseException) -> str:
+    if isinstance(error, subprocess.CalledProcessError):
+        command = " ".join(["terraform", *map(str, error.cmd[1:])])
+        return f"`{command}` failed (exit {error.returncode}); its output above says why"
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    return str(error)
+
+
 def teardown(
     binary: str,
     folder: str,
@@ -189,7 +199,7 @@ def teardown(
         try:
             action()
         except (Exception, KeyboardInterrupt) as error:
-            print(f"\nTeardown stopped at '{name}': {error}")
+            print(f"\nTeardown stopped at '{name}': {_why(error)}")
             print("What is left:")
             for line in remaining(terraform, workspace, tfvars_path, aws):
                 print(f"  - {line}")

@@ -95,7 +95,7 @@ def bucket_state(s3: Any, bucket: str) -> tuple[bool, dict[str, str]]:
         code = error_code(error)
         if code == "NoSuchBucket":
             return False, {}
-        if code == "NoSuchTagSet":
+        if code in ("NoSuchTagSet", "AccessDenied"):  # there, but not known to be this workspace's
             return True, {}
         raise
     return True, {tag["Key"]: tag["Value"] for tag in tag_set}
