@@ -151,6 +151,8 @@ def test_the_webhook_port_serves_only_api_gateways_paths_and_the_invoke_endpoint
 
         endpoint = urlsplit(api.lambda_endpoint)
         assert endpoint.hostname == "127.0.0.1" and endpoint.port != api.port
+        assert api.invoke_endpoint is not None
+        assert api.invoke_endpoint._httpd.server_address[0] == "127.0.0.1"  # bound to loopback only
         accepted = requests.post(api.lambda_endpoint + invoke_path, json=handoff, headers=headers, timeout=10)
         assert accepted.status_code == 202
         assert runner.payloads == [handoff]
