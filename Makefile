@@ -125,8 +125,11 @@ lint: $(VENV)/.installed $(VENV_CKV)/.installed ## Offline checks: ruff, terrafo
 
 # Checked before anything is built or run: the Terraform version (.terraform-version), the
 # workspace's tfvars and backend.hcl, each with one line saying what to do.
+# `make apply` also checks the account's API Gateway CloudWatch role (make bootstrap sets it).
 preflight: $(VENV)/.installed
-	@$(PY) -m devkit.deployment.workspace preflight $(TF_DIR)/$(TFVARS) --terraform $(TERRAFORM)
+	@$(PY) -m devkit.deployment.workspace preflight $(TF_DIR)/$(TFVARS) --terraform $(TERRAFORM) $(if $(PREFLIGHT_ACTION),--action $(PREFLIGHT_ACTION))
+
+apply: PREFLIGHT_ACTION = apply
 
 # The zip for the architecture the workspace deploys (lambda_architecture in its tfvars, else the
 # default); an ARCH= on the command line that differs is refused. The architecture is recorded
@@ -177,7 +180,7 @@ serve: $(VENV)/.installed rie ## Keep the local stack up (webhook on PORT, defau
 	$(PY) -m devkit.local.demo serve --port $(PORT)
 
 smoke: $(VENV)/.installed workspace ## Deliver a sample through the deployed WORKSPACE and clean up
-	$(PY) -m devkit.deployment.smoke --terraform $(TERRAFORM) --terraform-dir $(TF_DIR)
+	$(PY) -m devkit.deployment.smoke --terraform $(TERRAFORM) --terraform-dir $(TF_DIR) --tfvars $(TFVARS)
 
 ci360-config: workspace ## Print what CI360's connector screens need (API key included)
 	@cd $(TF_DIR) && $(TERRAFORM) output -raw ci360_setup && echo && \

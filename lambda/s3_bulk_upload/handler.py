@@ -34,7 +34,7 @@ from .deadline import Deadline
 from .errors import ConnectorError
 from .handoff import is_handoff
 from .lambda_context import LambdaContext
-from .logs import logger, setup_logging
+from .logs import setup_logging, with_lambda_context
 from .request import parse_proxy_event
 
 if TYPE_CHECKING:
@@ -91,9 +91,10 @@ class Handler:
 
     def __call__(self, event: Any, context: LambdaContext) -> Answer:
         # Powertools adds the context keys (function_name, cold_start, function_request_id, …) to
-        # every log line; the request's metrics are written once, when it ends (or raises).
+        # every log line, and never logs the event (logs.with_lambda_context); the request's metrics
+        # are written once, when it ends (or raises).
         try:
-            answer: Answer = logger.inject_lambda_context(self._handle)(event, context)
+            answer: Answer = with_lambda_context(self._handle)(event, context)
         finally:
             telemetry.flush()
         return answer
