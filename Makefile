@@ -31,15 +31,26 @@ help: ## List the targets and the variables they take
 	@echo "  REGION (make bootstrap; default: the workspace's aws_region), TERRAFORM=$(TERRAFORM)"
 
 # The function and the local toolkit (scripts/devkit) are installed editable: nothing edits sys.path.
-$(VENV)/.installed: requirements-dev.lock pyproject.toml
+# uv installs a lock in seconds where pip takes minutes (parallel downloads): pip installs uv itself
+# first, at the dev lock's version and hashes (its block, cut out of the lock), then uv installs
+# the whole lock, hashes required.
+UV_BOOTSTRAP = sed -n '/^uv==/,/^[^ ]/p' requirements-dev.lock | sed '1!{/^[^ ]/d}'
+UV_INSTALL   = $(VENV)/.uv/bin/uv pip install --quiet --require-hashes
+
+$(VENV)/.uv/bin/uv: requirements-dev.lock
+	$(PYTHON) -m venv $(VENV)/.uv
+	$(UV_BOOTSTRAP) > $(VENV)/.uv/requirements.lock
+	$(VENV)/.uv/bin/pip install --quiet --disable-pip-version-check --require-hashes -r $(VENV)/.uv/requirements.lock
+
+$(VENV)/.installed: requirements-dev.lock pyproject.toml $(VENV)/.uv/bin/uv
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(UV_INSTALL) --python $(PY) -r requirements-dev.lock
+	$(VENV)/.uv/bin/uv pip install --quiet --python $(PY) --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV_CKV)/.installed: requirements-checkov.lock
+$(VENV_CKV)/.installed: requirements-checkov.lock $(VENV)/.uv/bin/uv
 	$(PYTHON) -m venv $(VENV_CKV)
-	$(VENV_CKV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-checkov.lock
+	$(UV_INSTALL) --python $(VENV_CKV)/bin/python -r requirements-checkov.lock
 	touch $@
 
 venv: $(VENV)/.installed ## Create .venv from the lock (requirements-dev.lock, hashes required)
