@@ -11,6 +11,7 @@ TF_DIR      := terraform
 WORKSPACE   ?= dev
 TFVARS      := env/$(WORKSPACE).tfvars
 ZIP         := dist/s3_bulk_upload.zip
+TIMED       := bash scripts/timed.sh
 # Terraform linters, built from their Go modules into .tools/ (scripts/install_go_tools.sh).
 TOOLS               := .tools
 TFLINT_VERSION      := v0.61.0
@@ -44,13 +45,13 @@ $(VENV)/.uv/bin/uv: requirements-dev.lock
 
 $(VENV)/.installed: requirements-dev.lock pyproject.toml $(VENV)/.uv/bin/uv
 	$(PYTHON) -m venv $(VENV)
-	$(UV_INSTALL) --python $(PY) -r requirements-dev.lock
+	$(TIMED) "dev venv" $(UV_INSTALL) --python $(PY) -r requirements-dev.lock
 	$(VENV)/.uv/bin/uv pip install --quiet --python $(PY) --no-deps --no-build-isolation -e .
 	touch $@
 
 $(VENV_CKV)/.installed: requirements-checkov.lock $(VENV)/.uv/bin/uv
 	$(PYTHON) -m venv $(VENV_CKV)
-	$(UV_INSTALL) --python $(VENV_CKV)/bin/python -r requirements-checkov.lock
+	$(TIMED) "checkov venv" $(UV_INSTALL) --python $(VENV_CKV)/bin/python -r requirements-checkov.lock
 	touch $@
 
 venv: $(VENV)/.installed ## Create .venv from the lock (requirements-dev.lock, hashes required)
@@ -66,13 +67,12 @@ lock: $(VENV)/.installed ## Re-resolve the locks (uv.lock; scripts/checkov/uv.lo
 	$(VENV)/bin/uv lock --project scripts/checkov
 	$(UV_EXPORT) --project scripts/checkov -o requirements-checkov.lock
 
-test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, mypy, checkov and the whole pytest suite (offline)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(MAKE) --no-print-directory typecheck
-	$(MAKE) --no-print-directory checkov
-	$(MAKE) --no-print-directory tflint
-	$(PY) -m pytest
+test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, mypy, checkov and the whole pytest suite (offline); each phase's time in a [time] line
+	$(TIMED) ruff bash -c '$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .'
+	$(TIMED) mypy $(MAKE) --no-print-directory typecheck
+	$(TIMED) checkov $(MAKE) --no-print-directory checkov
+	$(TIMED) "Go tools + tflint" $(MAKE) --no-print-directory tflint
+	$(TIMED) pytest $(PY) -m pytest
 
 typecheck: $(VENV)/.installed ## mypy: strict for the function, checked for the toolkit and tests
 	$(VENV)/bin/mypy --strict lambda/s3_bulk_upload
