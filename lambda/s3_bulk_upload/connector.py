@@ -131,7 +131,7 @@ class Connector:
         if self._catalog.enabled:
             # The catalog's columns are checked now: two that normalise to one name are a 400, before any transfer.
             metadata = self._metadata(plan)
-            self._catalog.check(plan.key, plan.glue_table, metadata)
+            self._catalog.check(plan.key, plan.glue_table, metadata, header=plan.include_header)
         if self._goes_async(plan):
             handoff.send(
                 self._lambda_client_factory(),
@@ -215,7 +215,8 @@ class Connector:
         )
         if metadata is None:
             metadata = self._metadata(plan)
-            self._catalog.check(plan.key, plan.glue_table, metadata)  # the asynchronous run: before the transfer
+            # the asynchronous run: before the transfer
+            self._catalog.check(plan.key, plan.glue_table, metadata, header=plan.include_header)
         columns = [column.name for column in metadata] if plan.include_header and metadata else None
         source = SourceFile(
             self._session,
@@ -265,6 +266,8 @@ class Connector:
                 "object_bytes": stream.bytes_out,
                 "columns": len(columns) if columns is not None else 0,
                 "line_breaks_in_fields": records.line_breaks_in_fields,
+                "escape_characters": records.escape_characters,
+                "empty_lines_left_out": records.empty_lines,
                 "resumes": source.resumes,
                 "part_size": part_size,
                 "seconds": round(seconds, 3),
@@ -279,6 +282,7 @@ class Connector:
             seconds=seconds,
             request_id=request_id,
             line_breaks_in_fields=records.line_breaks_in_fields,
+            escape_characters=records.escape_characters,
         )
         catalogued = self._catalog.write(
             plan.key,
@@ -287,6 +291,7 @@ class Connector:
             header=plan.include_header,
             task=plan.task,
             line_breaks_in_fields=records.line_breaks_in_fields,
+            escape_characters=records.escape_characters,
         )
         delivered = dataclasses.replace(delivered, catalog=catalogued)
         return Outcome(delivered, s3_url=self._presigned(plan.key), event_published=self._publish(delivered))

@@ -166,7 +166,7 @@ def test_a_denied_create_table_still_answers_200_and_counts_the_failure(
     stubber.add_client_error("get_table", "EntityNotFoundException", http_status_code=400)
     stubber.add_client_error("create_table", "AccessDeniedException", "not authorised", http_status_code=400)
     with stubber:
-        response, _ = deliver(staging, handler=Handler(glue_client=lambda: glue))
+        response, _ = deliver(staging, handler=Handler(glue_client=lambda _deadline: glue))
     body = answer(response)
     assert response["statusCode"] == 200, body
     assert (body["catalog"], body["glue_table"]) == ("failed", "churn")
