@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -35,7 +36,7 @@ def deliver(staging, s3_filename, handler=lambda_handler, context=None, **send):
 
 def foreign_table(database: str, name: str, location: str) -> dict:
     """A table someone else made in the shared database (Glue crawler-like, not the connector's)."""
-    table_input = {
+    table_input: Any = {
         "Name": name,
         "TableType": "EXTERNAL_TABLE",
         "Parameters": {"classification": "parquet", "owner": "analytics"},
@@ -121,8 +122,8 @@ def test_a_foreign_table_that_appears_during_the_transfer_is_a_conflict_in_a_200
 def test_a_table_from_before_the_mark_is_recognised_and_marked(s3, bucket, staging, glue_database):
     assert deliver(staging, "exports/churn/a.csv")[0] == 200
     glue = boto3.client("glue")
-    table = glue.get_table(DatabaseName=glue_database, Name="churn")["Table"]
-    legacy = {k: table[k] for k in ("Name", "Description", "TableType", "Parameters", "StorageDescriptor")}
+    table: Any = glue.get_table(DatabaseName=glue_database, Name="churn")["Table"]
+    legacy: Any = {k: table[k] for k in ("Name", "Description", "TableType", "Parameters", "StorageDescriptor")}
     legacy["Parameters"] = {
         k: v for k, v in legacy["Parameters"].items() if k not in ("ci360_connector", "ci360_folder")
     }

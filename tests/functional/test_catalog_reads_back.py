@@ -13,6 +13,7 @@ import gzip
 import io
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 import pytest
@@ -72,7 +73,7 @@ class Delivered:
     expected: list[list[str]]
     key: str
     stored: bytes
-    table: dict
+    table: Any  # the Glue table (GetTable's Table)
 
 
 def deliver(staging, s3, bucket, glue_database, folder: str, data: bytes, header: bool, suffix: str) -> Delivered:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 from botocore.stub import Stubber
@@ -24,6 +25,7 @@ def deadline(seconds_left: float) -> Deadline:
 
 @pytest.mark.parametrize("left", [0.05, 1.0, 7.5, 30.0, 300.0, math.inf])
 def test_the_attempts_fit_in_the_time_left(left):
+    config: Any
     config, attempt_seconds = bounded_config(deadline(left) if left != math.inf else Deadline.unbounded())
     attempts = config.retries["total_max_attempts"]
     assert attempt_seconds == config.connect_timeout + config.read_timeout
