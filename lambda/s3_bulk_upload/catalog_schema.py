@@ -99,8 +99,7 @@ def catalog_columns(columns: Sequence[MetadataColumn], *, header: bool = False) 
             )
         if name in seen:
             raise BadRequest(
-                f"metadata columns {seen[name]} and {position} both become one catalog column name; "
-                "rename one in CI360"
+                f"metadata columns {seen[name]} and {position} both become one catalog column name; rename one in CI360"
             )
         if header and ("\n" in column.name or "\r" in column.name):
             raise BadRequest(

