@@ -36,7 +36,7 @@ def pytest_report_header() -> list[str]:
 
     return [
         "artifact runner: " + artifact.runner_description(artifact.lambda_runtime()),
-        "table reader: " + (trino_reader.unavailable() or "Trino 483's reader (tests/reader)"),
+        "table reader: " + trino_reader.description(),
     ]
 
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from devkit.local.trino_reader import Job, PortReader, TrinoReader
+from devkit.local.trino_reader import Job, PortReader, TrinoReader, description
 from s3_bulk_upload.catalog_schema import SERDE, SERDE_PARAMETERS
 
 # Characters and the runs that reach the reader's corners: quotes after blanks (Java's idea of
@@ -67,7 +67,7 @@ def quote_position_differs(text: str) -> bool:
 @pytest.fixture(scope="module")
 def trino(table_reader):
     if not isinstance(table_reader, TrinoReader):
-        pytest.skip("Trino's reader is not built here (no Java 25 or Maven): nothing to hold the port against")
+        pytest.skip(f"nothing to hold the port against: {description()}")
     return table_reader
 
 
