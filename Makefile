@@ -23,7 +23,7 @@ TERRAFORM_DOCS      := $(TOOLS)/bin/terraform-docs
 RIE_VERSION         := v0.0.0-20261030222936-bef5c4ba774d
 MODULE_DIRS         := $(TF_DIR) $(TF_DIR)/bootstrap $(sort $(wildcard $(TF_DIR)/modules/*)) $(sort $(wildcard examples/*))
 
-.PHONY: help venv lock test typecheck tools rie tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key bootstrap teardown bench-docs
+.PHONY: help venv lock test trino-reader typecheck tools rie tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key bootstrap teardown bench-docs
 
 help: ## List the targets and the variables they take
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -72,7 +72,14 @@ test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, mypy, checkov and the w
 	$(TIMED) mypy $(MAKE) --no-print-directory typecheck
 	$(TIMED) checkov $(MAKE) --no-print-directory checkov
 	$(TIMED) "Go tools + tflint" $(MAKE) --no-print-directory tflint
+	$(TIMED) "Trino reader" $(MAKE) --no-print-directory trino-reader
 	$(TIMED) pytest $(PY) -m pytest
+
+# Trino 483's own CSV reader (tests/reader, Java 25 + Maven): the catalog tests read every object they
+# deliver through it. Built once into build/trino-reader/<hash of its sources>; skipped (one line says
+# why) without Java 25 or Maven, and the Python port reads instead.
+trino-reader: $(VENV)/.installed ## Build Trino's CSV reader for the catalog tests (skipped without Java 25 and Maven)
+	@$(PY) -m devkit.local.trino_reader build
 
 typecheck: $(VENV)/.installed ## mypy: strict for the function, checked for the toolkit and tests
 	$(VENV)/bin/mypy --strict lambda/s3_bulk_upload

@@ -129,7 +129,7 @@ class Connector:
         if self._catalog.enabled:
             # The catalog's columns are checked now: two that normalise to one name are a 400, before any transfer.
             metadata = self._metadata(plan)
-            self._catalog.check(plan.key, plan.glue_table, metadata)
+            self._catalog.check(plan.key, plan.glue_table, metadata, header=plan.include_header)
         if self._goes_async(plan):
             handoff.send(
                 self._lambda_client_factory(),
@@ -207,7 +207,8 @@ class Connector:
         """Transfer the plan; ``metadata`` when it was already read (and checked) on acceptance."""
         if metadata is None:
             metadata = self._metadata(plan)
-            self._catalog.check(plan.key, plan.glue_table, metadata)  # the asynchronous run: before the transfer
+            # the asynchronous run: before the transfer
+            self._catalog.check(plan.key, plan.glue_table, metadata, header=plan.include_header)
         columns = [column.name for column in metadata] if plan.include_header and metadata else None
         try:
             moved = self._transfer.to_object(self._sink, plan.key, plan.data_url, columns, self._object_metadata(plan))
@@ -225,6 +226,7 @@ class Connector:
             seconds=moved.seconds,
             request_id=request_id,
             line_breaks_in_fields=moved.line_breaks_in_fields,
+            escape_characters=moved.escape_characters,
         )
         catalogued = self._catalog.write(
             plan.key,
@@ -233,6 +235,7 @@ class Connector:
             header=plan.include_header,
             task=plan.task,
             line_breaks_in_fields=moved.line_breaks_in_fields,
+            escape_characters=moved.escape_characters,
         )
         delivered = dataclasses.replace(delivered, catalog=catalogued)
         return Outcome(delivered, s3_url=self._presigned(plan.key), event_published=self._publish(delivered))

@@ -28,6 +28,7 @@ import boto3
 from botocore.config import Config as BotoConfig
 
 from . import responses, telemetry
+from .bounded_clients import bounded_client
 from .config import Config, load_config
 from .connector import Connector, Outcome
 from .deadline import Deadline
@@ -68,14 +69,16 @@ def aws_lambda_client() -> LambdaClient:
     return boto3.client("lambda")
 
 
-@functools.lru_cache(maxsize=1)
-def aws_events_client() -> EventBridgeClient:
-    return boto3.client("events", config=BotoConfig(retries={"mode": "standard", "max_attempts": 3}))
+def aws_events_client(deadline: Deadline) -> EventBridgeClient:
+    """Made when the event is put, after the transfer: timeouts and retries end before the deadline."""
+    client: EventBridgeClient = bounded_client("events", deadline)
+    return client
 
 
-@functools.lru_cache(maxsize=1)
-def aws_glue_client() -> GlueClient:
-    return boto3.client("glue", config=BotoConfig(retries={"mode": "standard", "max_attempts": 5}))
+def aws_glue_client(deadline: Deadline) -> GlueClient:
+    """Made for each catalog step: timeouts and retries end before the deadline (bounded_clients)."""
+    client: GlueClient = bounded_client("glue", deadline)
+    return client
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,8 @@ class Handler:
 
     s3_client: Callable[[int], S3Client] = aws_s3_client
     lambda_client: Callable[[], LambdaClient] = aws_lambda_client
-    events_client: Callable[[], EventBridgeClient] = aws_events_client
-    glue_client: Callable[[], GlueClient] = aws_glue_client
+    events_client: Callable[[Deadline], EventBridgeClient] = aws_events_client
+    glue_client: Callable[[Deadline], GlueClient] = aws_glue_client
     sleep: Callable[[float], None] = time.sleep
 
     def __call__(self, event: Any, context: LambdaContext) -> Answer:
@@ -139,8 +142,8 @@ class Handler:
             config,
             self.s3_client(config.max_concurrency + 2),
             self.lambda_client,
-            events_client_factory=self.events_client,
-            glue_client_factory=self.glue_client,
+            events_client_factory=functools.partial(self.events_client, deadline),
+            glue_client_factory=functools.partial(self.glue_client, deadline),
             deadline=deadline,
             sleep=self.sleep,
         )
@@ -173,6 +176,8 @@ def _count(outcome: Outcome) -> None:
             event_failed=outcome.event_published is False,
             catalog_failed=delivered.catalog is not None and delivered.catalog.failed,
         )
+        if delivered.catalog is not None and delivered.catalog.conflict:
+            telemetry.counted("CatalogConflicts")
 
 
 def _ok(outcome: Outcome, request_id: str) -> Answer:
@@ -185,6 +190,8 @@ def _ok(outcome: Outcome, request_id: str) -> Answer:
         extra.update(delivered.catalog.answer_fields())
         if delivered.line_breaks_in_fields:  # what Athena's CSV reader will split (see catalog_schema)
             extra["line_breaks_in_fields"] = delivered.line_breaks_in_fields
+        if delivered.escape_characters:  # what Athena's CSV reader will drop (see catalog_schema)
+            extra["escape_characters"] = delivered.escape_characters
     landed = {"bytes": delivered.bytes, "rows": delivered.rows, "header": delivered.header}
     return responses.respond(200, "OK", request_id, **where, **landed, duplicate=outcome.duplicate, **extra)
 
