@@ -38,13 +38,16 @@ _EMPTY_LF_LINE = re.compile(rb"\n\n")  # where the chunk has no "\r": a literal,
 
 
 class RecordCounter:
-    def __init__(self) -> None:
+    """Counts records; ``inside_quotes`` and ``line_start`` give the state at the first byte (a part of
+    a distributed delivery may start inside a quoted field or in the middle of a record)."""
+
+    def __init__(self, *, inside_quotes: bool = False, line_start: bool = True) -> None:
         self.records = 0
         self.line_breaks_in_fields = 0  # line ends inside quoted fields (Athena's CSV reader splits there)
         self.empty_lines = 0  # left out of the object
         self.escape_characters = 0  # the catalog's escape character, which Athena's reader drops
-        self._inside_quotes = False
-        self._line_start = True  # no content since the last record end (or the start)
+        self._inside_quotes = inside_quotes
+        self._line_start = line_start and not inside_quotes  # no content since the last record end (or the start)
         self._escape_tail = b""  # the last bytes of the previous chunk, for an escape split across chunks
 
     def feed(self, chunk: bytes) -> bytes:

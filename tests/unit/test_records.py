@@ -124,3 +124,15 @@ def test_escape_characters_are_counted_across_chunks():
     data = b"a" + escape + b",b\n" + escape * 3 + b"\n"
     for cut in (1, 2, 3, 4, 100):
         assert run(data, cut)[0].escape_characters == 4
+
+
+def test_a_counter_may_start_inside_a_quoted_field_or_in_a_record():
+    inside = RecordCounter(inside_quotes=True)
+    assert inside.feed(b'b\nc",d\n\ne\n') == b'b\nc",d\ne\n'  # the empty line is outside the field: left out
+    assert (inside.records, inside.line_breaks_in_fields, inside.empty_lines) == (2, 1, 1)
+    in_record = RecordCounter(line_start=False)
+    assert in_record.feed(b"\nx\n") == b"\nx\n"  # the first line end ends the record that came before
+    assert (in_record.records, in_record.empty_lines) == (2, 0)
+    at_start = RecordCounter()
+    assert at_start.feed(b"\nx\n") == b"x\n"
+    assert (at_start.records, at_start.empty_lines) == (1, 1)
