@@ -24,8 +24,8 @@ resource "aws_lambda_function" "this" {
   }
 
   environment {
-    # glibc: 2 malloc arenas, not 8 per core, so freed part buffers are reused (docs/performance.md)
-    variables = merge(var.environment, { MALLOC_ARENA_MAX = "2" })
+    # glibc: one malloc arena, not one per thread, so freed part buffers are reused (docs/performance.md)
+    variables = merge(var.environment, { MALLOC_ARENA_MAX = "1" })
   }
 
   tracing_config {
