@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from devkit.bench.memory import child_environment
+from devkit.bench.memory import RSS_TARGET_MIB, child_environment
 from devkit.events import bulk_request, proxy_event
 from devkit.local.context import LocalContext
 from devkit.local.moto_server import aws_environment, create_bucket, moto_server
@@ -311,7 +311,7 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
         axis.set_ylabel(unit)
         axis.set_xlabel("export size")
         axis.grid(alpha=0.3)
-    memory.axhline(300, color="red", linestyle="--", linewidth=1, label="300 MiB target")
+    memory.axhline(RSS_TARGET_MIB, color="red", linestyle="--", linewidth=1, label=f"{RSS_TARGET_MIB} MiB target")
     speed.legend(fontsize=8)
     memory.legend(fontsize=8)
     save(figure, path)
