@@ -9,6 +9,10 @@ A request's life:
    (``InvocationType=Event``) and answer 202 at once.
 4. That hand-off event → ``Connector.run_handoff``: check the plan again, transfer; a failure
    raises, so Lambda's retries and the on-failure destination apply.
+5. Distributed (``delivery_mode=distributed``, or auto above ``distributed_threshold_bytes``): the
+   request is kept in S3 and a Step Functions execution started (202); its steps come back to this
+   function as ``{"ci360_distributed": step}`` events (``distributed_steps``); a failing step raises
+   an exception named after the failure, which the state machine's Retry and Catch match.
 
 Both paths share the envelope: JSON logs from the first line, the configuration read and
 checked, the request id on every log line, and every failure turned into a safe answer.
@@ -27,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import boto3
 from botocore.config import Config as BotoConfig
 
-from . import responses, telemetry
+from . import distributed_steps, responses, telemetry
 from .config import Config, load_config
 from .connector import Connector, Outcome
 from .deadline import Deadline
@@ -74,6 +78,11 @@ def aws_events_client() -> EventBridgeClient:
 
 
 @functools.lru_cache(maxsize=1)
+def aws_sfn_client() -> Any:
+    return boto3.client("stepfunctions", config=BotoConfig(retries={"mode": "standard", "max_attempts": 5}))
+
+
+@functools.lru_cache(maxsize=1)
 def aws_glue_client() -> GlueClient:
     return boto3.client("glue", config=BotoConfig(retries={"mode": "standard", "max_attempts": 5}))
 
@@ -87,6 +96,7 @@ class Handler:
     lambda_client: Callable[[], LambdaClient] = aws_lambda_client
     events_client: Callable[[], EventBridgeClient] = aws_events_client
     glue_client: Callable[[], GlueClient] = aws_glue_client
+    sfn_client: Callable[[], Any] = aws_sfn_client
     sleep: Callable[[float], None] = time.sleep
 
     def __call__(self, event: Any, context: LambdaContext) -> Answer:
@@ -100,6 +110,15 @@ class Handler:
 
     def _handle(self, event: Any, context: LambdaContext) -> Answer:
         request_id = str(getattr(context, "aws_request_id", "") or "")
+        if distributed_steps.is_step(event):
+            return self._envelope(
+                lambda connector: _step_result(
+                    distributed_steps.Steps(connector, connector.config).run(event, request_id)
+                ),
+                context,
+                failed=_raise_step_failure,
+                crashed=_raise_handoff_crash,
+            )
         if is_handoff(event):
             return self._envelope(
                 lambda connector: _handoff_result(connector.run_handoff(event, context)),
@@ -140,6 +159,7 @@ class Handler:
             self.lambda_client,
             events_client_factory=self.events_client,
             glue_client_factory=self.glue_client,
+            sfn_client_factory=self.sfn_client,
             deadline=deadline,
             sleep=self.sleep,
         )
@@ -229,6 +249,22 @@ def _raise_handoff_crash() -> Answer:
     log.exception("asynchronous transfer failed unexpectedly")
     telemetry.failed(500)
     raise RuntimeError("Error: unexpected failure; see the function's logs") from None
+
+
+def _step_result(result: dict[str, Any] | Outcome) -> Answer:
+    """A step's small answer; the complete step's is the delivery, counted as any delivery is."""
+    if isinstance(result, Outcome):
+        return _handoff_result(result)
+    if "upload_aborted" in result:  # the abort step: the delivery failed
+        telemetry.failed(int(result["status"]))
+    return result
+
+
+def _raise_step_failure(error: ConnectorError) -> Answer:
+    """Raised anew under the failure's own name (``UpstreamError``, ``Conflict``, …): the state machine's
+    Retry and Catch match that name. Counted once, by the abort step, not at every retried part."""
+    log.warning("distributed step failed", extra={"status": error.status, "reason": error.message})
+    raise type(error)(error.message) from None
 
 
 _default_handler = Handler()

@@ -1,0 +1,206 @@
+"""delivery_mode=distributed end to end: the deployed state machine (moto executes it), the real handler
+for every step, moto S3 and the staging server.
+
+Parts are 5 MiB (``distributed_part_size_mib``, S3's minimum), so a 12 MiB export is three parts.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import threading
+import time
+from typing import Any
+
+import boto3
+import pytest
+
+from devkit.events import answer, bulk_request, proxy_event, sample_bytes
+from devkit.local.context import LocalContext
+from devkit.local.staging import SIGNATURE, Behaviour
+from devkit.local.state_machine import LocalStateMachine, state_machine
+from s3_bulk_upload.handler import lambda_handler
+from s3_bulk_upload.records import RecordCounter
+
+HEADER = sample_bytes("metadata_header.csv")
+MIB = 1024 * 1024
+PART = 5 * MIB
+STATE_LIMIT = 256 * 1024
+
+
+def csv_lines(size: int, seed: int = 7) -> bytes:
+    """CSV rows of about ``size`` bytes that compress about 2x (so .gz parts exercise the padding)."""
+    rng = random.Random(seed)
+    lines, have, n = [], 0, 0
+    while have < size:
+        line = f"{n},{rng.getrandbits(128):032x},{rng.choice(['a', 'b', 'c'])}\n".encode()
+        lines.append(line)
+        have += len(line)
+        n += 1
+    return b"".join(lines)
+
+
+def single_path_rows(data: bytes) -> tuple[int, int]:
+    counter = RecordCounter()
+    counter.feed(data)
+    return counter.total, counter.line_breaks_in_fields
+
+
+@pytest.fixture
+def machine(moto_endpoint, bucket, staging, monkeypatch) -> LocalStateMachine:
+    monkeypatch.setenv("delivery_mode", "distributed")
+    monkeypatch.setenv("distributed_part_size_mib", "5")
+    monkeypatch.setenv("max_parallel_parts", "4")
+    with state_machine(moto_endpoint, lambda_handler, timeout_seconds=120) as local:
+        monkeypatch.setenv("state_machine_arn", local.arn)
+        yield local
+
+
+def execution_of(local: LocalStateMachine) -> dict[str, Any]:
+    """The one execution of the state machine, once it has ended."""
+    sfn = boto3.client("stepfunctions")
+    deadline = time.monotonic() + 120
+    while True:
+        executions = sfn.list_executions(stateMachineArn=local.arn)["executions"]
+        assert len(executions) == 1, executions
+        described = sfn.describe_execution(executionArn=executions[0]["executionArn"])
+        if described["status"] != "RUNNING":
+            return described
+        assert time.monotonic() < deadline, "the execution did not end"
+        time.sleep(0.2)
+
+
+def history_is_small_and_holds_no_url(execution_arn: str) -> None:
+    sfn = boto3.client("stepfunctions")
+    events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    assert events
+    for event in events:
+        text = json.dumps(event, default=str)
+        assert SIGNATURE not in text and "X-Amz-Signature" not in text
+        for details in event.values():
+            if isinstance(details, dict):
+                for name in ("input", "output", "parameters"):
+                    assert len(details.get(name, "")) < STATE_LIMIT
+
+
+def deliver(staging, data: bytes, key: str = "exports/churn.csv", **extra) -> dict[str, Any]:
+    request = bulk_request(staging.put("/d.csv", data), staging.put("/m.csv", HEADER), key, **extra)
+    response = lambda_handler(proxy_event(request), LocalContext())
+    assert response["statusCode"] == 202, response
+    return answer(response)
+
+
+def test_a_distributed_delivery_is_header_and_source_byte_for_byte(s3, bucket, staging, machine):
+    data = csv_lines(12 * MIB)
+    body = deliver(staging, data)
+    assert body["status"] == "Accepted" and body["upload_filename"] == "exports/churn.csv"
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    obj = s3.get_object(Bucket=bucket, Key="exports/churn.csv")
+    assert obj["Body"].read() == HEADER + data
+    assert obj["ContentType"] == "text/csv"
+    assert obj["Metadata"]["ci360-occurrence-id"]
+    output = json.loads(execution["output"])
+    assert (output["rows"], output["duplicate"]) == (single_path_rows(data)[0], False)
+    assert len(machine.invocations.steps("part")) == 3
+    history_is_small_and_holds_no_url(execution["executionArn"])
+    # The working files (the request holds the URLs) are gone; no upload is left open.
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])] == ["exports/churn.csv"]
+    assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
+
+
+def test_a_gz_key_gunzips_to_header_and_source_one_member_per_part(s3, bucket, staging, machine):
+    data = csv_lines(12 * MIB)
+    deliver(staging, data, "exports/churn.csv.gz")
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    obj = s3.get_object(Bucket=bucket, Key="exports/churn.csv.gz")
+    assert obj["ContentType"] == "application/gzip"
+    assert gzip.decompress(obj["Body"].read()) == HEADER + data
+    assert json.loads(execution["output"])["rows"] == single_path_rows(data)[0]
+
+
+def test_rows_are_exact_with_a_quoted_line_break_across_a_part_boundary(s3, bucket, staging, machine):
+    before = csv_lines(PART - 20)
+    straddling = b'1,"a field whose line\nbreaks",x\n'  # its quote opens before byte 5 MiB, its line break after
+    data = before + b"2" * (PART - len(before) - 10) + b"\n" + straddling + csv_lines(2 * MIB, seed=3) + b"last,no,end"
+    assert data.index(b"\n", PART - 10 + 10) >= PART  # the quoted line break is in part 2
+    deliver(staging, data)
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + data
+    rows, line_breaks = single_path_rows(data)
+    assert json.loads(execution["output"])["rows"] == rows
+    assert line_breaks == 1
+
+
+def test_a_part_that_meets_a_transient_503_is_retried_and_the_delivery_succeeds(
+    s3, bucket, staging, machine, monkeypatch
+):
+    monkeypatch.setenv("source_max_retries", "0")  # the part fails at once: the state machine's Retry must help
+    data = csv_lines(12 * MIB)
+
+    def part_2_meets_a_503(event):
+        if (
+            event.get("ci360_distributed") == "part"
+            and event["part"] == 2
+            and len(machine.invocations.steps("part")) <= 3
+        ):
+            staging.files["/d.csv"].behaviour = Behaviour(status=503, status_times=1)
+
+    machine.invocations.before = part_2_meets_a_503
+    deliver(staging, data)
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    assert staging.files["/d.csv"].behaviour.status_times == 0  # the 503 was served
+    assert len(machine.invocations.steps("part")) == 4  # part 2 twice
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + data
+
+
+def test_a_part_that_cannot_be_read_fails_the_execution_aborts_the_upload_and_writes_nothing(
+    s3, bucket, staging, machine
+):
+    data = csv_lines(12 * MIB)
+
+    def url_expires_at_part_3(event):
+        if event.get("ci360_distributed") == "part" and event["part"] == 3:
+            staging.files["/d.csv"].behaviour = Behaviour(status=403)
+
+    machine.invocations.before = url_expires_at_part_3
+    deliver(staging, data)
+    execution = execution_of(machine)
+    assert execution["status"] == "FAILED"
+    # AWS fails the Map at the child's failure (States.ExceedToleratedFailureThreshold); moto ignores the
+    # tolerance and goes on to Complete, whose part check finds part 3 missing: either way, Abort runs.
+    assert execution.get("error") in ("States.ExceedToleratedFailureThreshold", "DestinationError")
+    part_3 = [e for e in machine.invocations.steps("part") if e["part"] == 3]
+    assert len(part_3) == 1  # SourceGone (403: the URL expired) is not retried
+    assert SIGNATURE not in json.dumps(execution, default=str)
+    assert len(machine.invocations.steps("abort")) == 1
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0  # no object, no working files
+    assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
+    history_is_small_and_holds_no_url(execution["executionArn"])
+
+
+def test_racing_redeliveries_start_one_execution_and_a_resend_after_success_is_a_duplicate(
+    s3, bucket, staging, machine
+):
+    data = csv_lines(6 * MIB)
+    request = bulk_request(staging.put("/d.csv", data), staging.put("/m.csv", HEADER))
+    answers: list[dict[str, Any]] = []
+
+    def send() -> None:
+        answers.append(lambda_handler(proxy_event(request), LocalContext()))
+
+    senders = [threading.Thread(target=send) for _ in range(4)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    assert [a["statusCode"] for a in answers] == [202] * 4
+    execution = execution_of(machine)  # exactly one
+    assert execution["status"] == "SUCCEEDED", execution
+    again = lambda_handler(proxy_event(request), LocalContext())
+    assert again["statusCode"] == 200 and answer(again)["duplicate"] is True
+    assert len(machine.invocations.steps("plan")) == 1
