@@ -68,7 +68,8 @@ def parse_request(document: dict[str, Any]) -> tuple[Plan, str, FileIdentity]:
 def _status(sfn: SFNClient, arn: str) -> str | None:
     """The execution's status, or None when there is none of that name."""
     try:
-        return sfn.describe_execution(executionArn=arn)["status"]
+        status: str = sfn.describe_execution(executionArn=arn)["status"]
+        return status
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
             return None

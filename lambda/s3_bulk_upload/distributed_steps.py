@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -26,6 +27,7 @@ from .connector import Connector, Outcome
 from .distributed import parse_request
 from .errors import BadRequest, Conflict, DestinationError
 from .handoff import Plan
+from .metadata import MetadataColumn
 from .part_counts import PartCounts, combine
 from .request import is_proxy_event
 from .sink import content_type_for
@@ -91,7 +93,14 @@ class Steps:
         )
         self._objects.put(
             folder + PLAN,
-            {"upload_id": upload["UploadId"], "columns": columns, "parts": len(spans), "started": time.time()},
+            {
+                "upload_id": upload["UploadId"],
+                "columns": columns,
+                # Read once, here: Complete catalogs with it even when the URLs have expired by then.
+                "metadata": None if metadata is None else [asdict(column) for column in metadata],
+                "parts": len(spans),
+                "started": time.time(),
+            },
         )
         manifest = [{"part": number, "start": start, "end": end} for number, (start, end) in enumerate(spans, 1)]
         self._objects.put(folder + MANIFEST, manifest)
@@ -130,7 +139,7 @@ class Steps:
             "distributed delivery completed",
             extra={"key": plan.key, "parts": count, "rows": moved.rows, "object_bytes": moved.object_bytes},
         )
-        metadata = self._connector.checked_metadata(plan) if plan.metadata_url else None
+        metadata = None if state["metadata"] is None else [MetadataColumn(**c) for c in state["metadata"]]
         outcome = self._connector.finish(plan, moved, state["columns"], metadata, request_id)
         self._objects.delete_folder(folder)
         return outcome

@@ -78,8 +78,8 @@ def _lambda_runs(handler: Handler, invocations: Invocations, timeout_seconds: fl
         return payload
 
     originals = (LambdaBackend.invoke, LambdaSimpleBackend.invoke)
-    LambdaBackend.invoke = invoke  # type: ignore[method-assign,assignment]
-    LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign,assignment]
+    LambdaBackend.invoke = invoke  # type: ignore[method-assign]
+    LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]
     try:
         yield
     finally:
@@ -91,15 +91,16 @@ def _executing(endpoint: str) -> Iterator[None]:
     """moto executes definitions; its interpreter's AWS clients reach this server (``MOTO_PORT``)."""
     from moto.core.config import default_user_config
 
-    saved = {name: dict(default_user_config.get(name, {})) for name in ("stepfunctions", "lambda")}  # type: ignore[misc]
+    config: Any = default_user_config
+    saved = {name: dict(config.get(name) or {}) for name in ("stepfunctions", "lambda")}
     saved_port = os.environ.get("MOTO_PORT")
-    default_user_config["stepfunctions"] = {"execute_state_machine": True}
-    default_user_config["lambda"] = {"use_docker": False}
+    config["stepfunctions"] = {"execute_state_machine": True}
+    config["lambda"] = {"use_docker": False}
     os.environ["MOTO_PORT"] = str(urlsplit(endpoint).port)
     try:
         yield
     finally:
-        default_user_config.update(saved)  # type: ignore[typeddict-item]
+        config.update(saved)
         if saved_port is None:
             os.environ.pop("MOTO_PORT", None)
         else:
@@ -127,7 +128,9 @@ def state_machine(endpoint: str, handler: Handler, *, timeout_seconds: float = 9
     """
     invocations = Invocations()
     with _executing(endpoint), _lambda_runs(handler, invocations, timeout_seconds):
-        iam, functions, sfn = (boto3.client(name, endpoint_url=endpoint) for name in ("iam", "lambda", "stepfunctions"))
+        iam: Any = boto3.client("iam", endpoint_url=endpoint)
+        functions: Any = boto3.client("lambda", endpoint_url=endpoint)
+        sfn: Any = boto3.client("stepfunctions", endpoint_url=endpoint)
         suffix = uuid.uuid4().hex[:8]
         trust = {
             "Version": "2012-10-17",

@@ -11,6 +11,7 @@ import json
 import random
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -48,7 +49,7 @@ def single_path_rows(data: bytes) -> tuple[int, int]:
 
 
 @pytest.fixture
-def machine(moto_endpoint, bucket, staging, monkeypatch) -> LocalStateMachine:
+def machine(moto_endpoint, bucket, staging, monkeypatch) -> Iterator[LocalStateMachine]:
     monkeypatch.setenv("delivery_mode", "distributed")
     monkeypatch.setenv("distributed_part_size_mib", "5")
     monkeypatch.setenv("max_parallel_parts", "4")
