@@ -205,3 +205,90 @@ def test_racing_redeliveries_start_one_execution_and_a_resend_after_success_is_a
     again = lambda_handler(proxy_event(request), LocalContext())
     assert again["statusCode"] == 200 and answer(again)["duplicate"] is True
     assert len(machine.invocations.steps("plan")) == 1
+
+
+def emf_metrics(text: str) -> dict[str, list[float]]:
+    values: dict[str, list[float]] = {}
+    for line in text.splitlines():
+        if line.startswith('{"_aws"'):
+            document = json.loads(line)
+            for directive in document["_aws"]["CloudWatchMetrics"]:
+                for metric in directive["Metrics"]:
+                    value = document[metric["Name"]]
+                    values.setdefault(metric["Name"], []).extend(value if isinstance(value, list) else [value])
+    return values
+
+
+def test_event_table_metrics_and_logs_are_those_of_a_synchronous_delivery(
+    s3, bucket, staging, machine, delivery_bus, glue_database, monkeypatch, capsys, caplog
+):
+    data = csv_lines(6 * MIB) + b'9,"quoted\nbreak",z\n'
+    monkeypatch.setenv("delivery_mode", "sync")
+    request = bulk_request(staging.put("/d.csv", data), staging.put("/m.csv", HEADER), "exports/sync/churn.csv")
+    synchronous = answer(lambda_handler(proxy_event(request), LocalContext()))
+    monkeypatch.setenv("delivery_mode", "distributed")
+    deliver(staging, data, "exports/distributed/churn.csv", occurrenceId="another-occurrence")
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    assert json.loads(execution["output"])["rows"] == synchronous["rows"]
+
+    by_key = {event["detail"]["key"]: event["detail"] for event in delivery_bus.received() + delivery_bus.received()}
+    sync_event, distributed_event = by_key["exports/sync/churn.csv"], by_key["exports/distributed/churn.csv"]
+    differ = {"key", "s3_uri", "seconds", "request_id", "glue_table", "occurrence_id"}
+    assert {k: v for k, v in distributed_event.items() if k not in differ} == {
+        k: v for k, v in sync_event.items() if k not in differ
+    }
+    assert distributed_event["glue_table"] == "distributed"
+
+    glue = boto3.client("glue")
+    tables = {name: glue.get_table(DatabaseName=glue_database, Name=name)["Table"] for name in ("sync", "distributed")}
+    assert tables["distributed"]["StorageDescriptor"]["Columns"] == tables["sync"]["StorageDescriptor"]["Columns"]
+    assert tables["distributed"]["Parameters"].keys() == tables["sync"]["Parameters"].keys()
+
+    metrics = emf_metrics(capsys.readouterr().out)
+    assert metrics["Deliveries"] == [1.0, 1.0] and metrics["Rows"] == [synchronous["rows"]] * 2
+    assert SIGNATURE not in caplog.text
+
+
+def test_a_failed_distributed_delivery_is_counted_once_and_logged_without_its_url(
+    s3, bucket, staging, machine, capsys, caplog
+):
+    def file_replaced_at_part_2(event):
+        if event.get("ci360_distributed") == "part" and event["part"] == 2:
+            staging.files["/d.csv"].content = b"x" * len(staging.files["/d.csv"].content)
+
+    machine.invocations.before = file_replaced_at_part_2
+    deliver(staging, csv_lines(12 * MIB))
+    assert execution_of(machine)["status"] == "FAILED"
+    assert emf_metrics(capsys.readouterr().out)["Failures"] == [1.0]
+    assert "distributed delivery failed" in caplog.text
+    assert SIGNATURE not in caplog.text
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def test_what_one_20_s_invocation_cannot_carry_the_distributed_path_delivers(
+    s3, bucket, staging, moto_endpoint, monkeypatch
+):
+    """A source capped at 1 MiB/s per connection, one connection: 40 MiB need 40 s in one invocation.
+    With a 20 s timeout (16 s before the reserve) the single path stops cleanly (500, nothing
+    written); parts of 5 MiB, 5 s each, each in an invocation of its own, deliver it."""
+    monkeypatch.setenv("source_connections", "1")
+    monkeypatch.setenv("distributed_part_size_mib", "5")
+    monkeypatch.setenv("max_parallel_parts", "8")
+    data = csv_lines(40 * MIB)
+    request = bulk_request(staging.put("/d.csv", data), staging.put("/m.csv", HEADER))
+    staging.rate_limit = MIB
+    with state_machine(moto_endpoint, lambda_handler, timeout_seconds=20) as local:
+        monkeypatch.setenv("state_machine_arn", local.arn)
+        monkeypatch.setenv("delivery_mode", "sync")
+        single = lambda_handler(proxy_event(request), LocalContext(timeout_seconds=20))
+        assert single["statusCode"] == 500, single
+        assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+        monkeypatch.setenv("delivery_mode", "distributed")
+        accepted = lambda_handler(proxy_event(request), LocalContext(timeout_seconds=20))
+        assert accepted["statusCode"] == 202, accepted
+        execution = execution_of(local)
+        assert execution["status"] == "SUCCEEDED", execution
+        assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + data
+        parts = -(-len(data) // PART)  # 9: the last holds the few bytes past 40 MiB
+        assert sorted(e["part"] for e in local.invocations.steps("part")) == list(range(1, parts + 1))  # no retry
