@@ -169,5 +169,6 @@ module "dashboard" {
   api_name              = local.name
   stage_name            = module.api.stage_name
   failure_queue_name    = module.lambda.failure_queue_name
+  state_machine_arn     = module.distributed.state_machine_arn
   api_5xx_alarm_actions = var.alarm_sns_topic_arns
 }

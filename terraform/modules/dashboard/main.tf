@@ -42,6 +42,11 @@ locals {
       title   = "Failed asynchronous transfers waiting"
       metrics = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.failure_queue_name, { stat = "Maximum" }]]
     },
+    {
+      title = "Distributed deliveries (Step Functions executions)"
+      metrics = [for m in ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsAborted", "ExecutionsTimedOut"] :
+      ["AWS/States", m, "StateMachineArn", var.state_machine_arn, { stat = "Sum" }]]
+    },
   ]
 }
 

@@ -117,7 +117,9 @@ resource "aws_iam_role_policy" "state_machine" {
   policy = data.aws_iam_policy_document.state_machine.json
 }
 
-# The webhook starts one execution per occurrence and looks an existing one up (racing re-sends).
+# What the function does for the distributed path beyond the iam module's grants (which already
+# cover writing and reading under the prefix): start one execution per occurrence and look an
+# existing one up (racing re-sends), remove working files, list an upload's parts.
 data "aws_iam_policy_document" "function" {
   statement {
     sid       = "StartTheDistributedDelivery"
@@ -129,6 +131,20 @@ data "aws_iam_policy_document" "function" {
     sid       = "FindTheOccurrencesExecution"
     actions   = ["states:DescribeExecution"]
     resources = ["${local.executions}:*"]
+  }
+
+  # The steps remove an execution's working files when it ends (its request holds the URLs).
+  statement {
+    sid       = "RemoveWorkingFiles"
+    actions   = ["s3:DeleteObject"]
+    resources = [local.working_files]
+  }
+
+  # Complete checks every part is there (ListParts) before it completes the upload.
+  statement {
+    sid       = "ListTheUploadsParts"
+    actions   = ["s3:ListMultipartUploadParts"]
+    resources = ["${var.bucket_arn}/${var.key_prefix}*"]
   }
 }
 
