@@ -116,6 +116,12 @@ class Steps:
         state = self._objects.get(folder + PLAN)
         upload_id, count = state["upload_id"], int(state["parts"])
         listed = self._listed_parts(plan.key, upload_id)
+        if listed is None:  # completed by an earlier try of this step whose answer was lost
+            done = self._connector.previous_delivery(plan)
+            if done is not None and done.duplicate:
+                self._objects.delete_folder(folder)
+                return done
+            raise DestinationError("the multipart upload is gone and the key does not hold this occurrence")
         missing = [number for number in range(1, count + 1) if number not in listed]
         if missing or len(listed) != count:
             raise DestinationError(f"the upload has {len(listed)} of {count} parts (first missing: {missing[:1]})")
@@ -148,7 +154,8 @@ class Steps:
         document: dict[str, Any] = self._objects.get(key)
         return document
 
-    def _listed_parts(self, key: str, upload_id: str) -> dict[int, dict[str, Any]]:
+    def _listed_parts(self, key: str, upload_id: str) -> dict[int, dict[str, Any]] | None:
+        """The upload's parts by number; None when the upload no longer exists."""
         pages = self._s3.get_paginator("list_parts").paginate(Bucket=self._bucket, Key=key, UploadId=upload_id)
         listed: dict[int, dict[str, Any]] = {}
         try:
@@ -156,6 +163,8 @@ class Steps:
                 for part in page.get("Parts", ()):
                     listed[int(part["PartNumber"])] = dict(part)
         except ClientError as exc:
+            if error_code(exc) == "NoSuchUpload":
+                return None
             raise DestinationError(f"could not list the upload's parts: {error_code(exc)}") from None
         return listed
 

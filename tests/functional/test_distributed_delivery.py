@@ -292,3 +292,28 @@ def test_what_one_20_s_invocation_cannot_carry_the_distributed_path_delivers(
         assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + data
         parts = -(-len(data) // PART)  # 9: the last holds the few bytes past 40 MiB
         assert sorted(e["part"] for e in local.invocations.steps("part")) == list(range(1, parts + 1))  # no retry
+
+
+def test_a_complete_step_retried_after_the_upload_was_completed_succeeds_as_a_duplicate(
+    s3, bucket, staging, machine, monkeypatch
+):
+    from s3_bulk_upload.state_objects import StateObjects
+
+    real_delete = StateObjects.delete_folder
+    crashes = []
+
+    def crash_once(self, folder):
+        if not crashes:
+            crashes.append(folder)
+            raise RuntimeError("the invocation ended here")
+        real_delete(self, folder)
+
+    monkeypatch.setattr(StateObjects, "delete_folder", crash_once)
+    data = csv_lines(6 * MIB)
+    deliver(staging, data)
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    assert len(machine.invocations.steps("complete")) == 2
+    assert json.loads(execution["output"])["duplicate"] is True
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + data
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["exports/churn.csv"]
