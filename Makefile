@@ -22,7 +22,7 @@ TERRAFORM_DOCS      := $(TOOLS)/bin/terraform-docs
 RIE_VERSION         := v0.0.0-20261030222936-bef5c4ba774d
 MODULE_DIRS         := $(TF_DIR) $(TF_DIR)/bootstrap $(sort $(wildcard $(TF_DIR)/modules/*)) $(sort $(wildcard examples/*))
 
-.PHONY: help venv lock test typecheck tools rie tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key bootstrap teardown bench-docs
+.PHONY: help venv lock test typecheck tools rie tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key bootstrap teardown bench-docs bench-distributed
 
 help: ## List the targets and the variables they take
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -105,6 +105,9 @@ bench: $(VENV)/.installed ## Benchmarks: loopback, then AWS-shaped; full runs al
 	$(PY) -m devkit.bench.loopback run --json .bench/results.json --plot .bench/performance.png $(BENCH_ARGS)
 	$(PY) -m devkit.bench.aws --json .bench/aws.json --plot .bench/performance-aws.png $(BENCH_AWS_ARGS)
 	$(if $(findstring --quick,$(BENCH_ARGS)),@echo "quick run: docs/performance.md left as it is",$(MAKE) --no-print-directory bench-docs)
+
+bench-distributed: $(VENV)/.installed ## The distributed path on loopback (4 vs 16 parallel parts, capped source) and its AWS model: docs/distributed-performance.md
+	$(PY) -m devkit.bench.distributed --json docs/distributed-results.json --docs docs/distributed-performance.md
 
 bench-docs: $(VENV)/.installed ## Copy .bench/ results into docs/ and render docs/performance.md's figures and verdicts from them
 	cp .bench/results.json docs/performance-results.json

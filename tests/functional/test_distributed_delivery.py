@@ -300,7 +300,7 @@ def test_a_complete_step_retried_after_the_upload_was_completed_succeeds_as_a_du
     from s3_bulk_upload.state_objects import StateObjects
 
     real_delete = StateObjects.delete_folder
-    crashes = []
+    crashes: list[str] = []
 
     def crash_once(self, folder):
         if not crashes:
