@@ -16,14 +16,21 @@ def needs_probe(config: Config) -> bool:
 def choose(config: Config, identity: FileIdentity | None) -> str:
     """The route for a data file of ``identity`` (None: not probed).
 
-    A file without an ETag or a size, or an empty one, cannot be split safely (nothing would hold the
-    parts to one version; nothing to split): it goes the single way, async when distributed was forced.
+    A file without an ETag or a size, an empty one, or one sent content-encoded (a byte span of it
+    cannot be decoded alone), cannot be split safely: it goes the single way, async when
+    distributed was forced.
     """
     mode = config.delivery_mode
     if mode in (SYNC, ASYNC):
         return mode
     size = identity.size if identity else None
-    splittable = identity is not None and bool(identity.etag) and bool(size) and bool(config.state_machine_arn)
+    splittable = (
+        identity is not None
+        and bool(identity.etag)
+        and bool(size)
+        and not identity.encoding
+        and bool(config.state_machine_arn)
+    )
     if mode == DISTRIBUTED:
         return DISTRIBUTED if splittable else ASYNC
     if splittable and size is not None and size >= config.distributed_threshold_bytes:

@@ -154,12 +154,12 @@ class SourceFile:
         except _EmptyFile:
             return FileIdentity(None, 0)
         try:
-            return FileIdentity(response.headers.get("ETag"), self._total(response))
+            encoding = wire_encoding.normalise(response.headers.get("Content-Encoding"))
+            return FileIdentity(response.headers.get("ETag"), self._total(response), encoding)
         finally:
             response.close()
 
     def probe_size(self) -> int | None:
-        """The file's size, probed (``probe``)."""
         return self.probe().size
 
     @staticmethod

@@ -317,3 +317,14 @@ def test_a_complete_step_retried_after_the_upload_was_completed_succeeds_as_a_du
     assert json.loads(execution["output"])["duplicate"] is True
     assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + data
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["exports/churn.csv"]
+
+
+def test_a_content_encoded_source_is_not_split_but_delivered_by_one_asynchronous_run(s3, bucket, staging, machine):
+    """A byte span of a gzip-encoded response cannot be decoded alone: the file goes the single way."""
+    data = csv_lines(6 * MIB)
+    url = staging.put("/d.csv", gzip.compress(data), Behaviour(content_encoding="gzip"))
+    request = bulk_request(url, staging.put("/m.csv", HEADER))
+    response = lambda_handler(proxy_event(request), LocalContext(invoked_function_arn=machine.function_arn))
+    assert response["statusCode"] == 202, response
+    assert boto3.client("stepfunctions").list_executions(stateMachineArn=machine.arn)["executions"] == []
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + data

@@ -28,7 +28,15 @@ def test_auto_never_goes_distributed_without_a_state_machine():
     assert choose(Config(bucket="b"), FileIdentity('"e"', 100 * GIB)) == "async"
 
 
-@pytest.mark.parametrize("identity", [FileIdentity(None, 100 * GIB), FileIdentity('"e"', None), FileIdentity('"e"', 0)])
+@pytest.mark.parametrize(
+    "identity",
+    [
+        FileIdentity(None, 100 * GIB),
+        FileIdentity('"e"', None),
+        FileIdentity('"e"', 0),
+        FileIdentity('"e"', GIB, "gzip"),
+    ],
+)
 def test_a_file_that_cannot_be_split_safely_goes_the_single_way(identity):
     assert choose(config(delivery_mode="distributed"), identity) in ("async", "sync")
     assert choose(config(), identity) != "distributed"

@@ -118,6 +118,7 @@ def _function_zip() -> bytes:
 class LocalStateMachine:
     arn: str
     invocations: Invocations
+    function_arn: str  # the function moto knows (a hand-off invokes it, and reaches the handler too)
 
 
 @contextlib.contextmanager
@@ -151,4 +152,4 @@ def state_machine(endpoint: str, handler: Handler, *, timeout_seconds: float = 9
         arn = sfn.create_state_machine(
             name=f"ci360-distributed-{suffix}", definition=definition(function_arn), roleArn=role, type="STANDARD"
         )["stateMachineArn"]
-        yield LocalStateMachine(arn, invocations)
+        yield LocalStateMachine(arn, invocations, function_arn)
