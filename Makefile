@@ -171,8 +171,8 @@ rotate-api-key: preflight workspace-package workspace ## Replace WORKSPACE's API
 	cd $(TF_DIR) && $(TERRAFORM) apply -input=false -var-file=$(TFVARS) -replace=$(API_KEY_ADDRESS)
 	@cd $(TF_DIR) && echo "new API key (x-api-key): $$($(TERRAFORM) output -raw ci360_api_key)"
 
-demo: $(VENV)/.installed rie ## Try it locally: embedded S3, local webhook, one CI360 bulk request (no AWS account)
-	$(PY) -m devkit.local.demo demo
+demo: $(VENV)/.installed rie ## Try it locally: embedded S3, local webhook, one CI360 bulk request (no AWS account); DISTRIBUTED=1: on the state machine
+	$(if $(DISTRIBUTED),$(PY) -m devkit.local.distributed_demo,$(PY) -m devkit.local.demo demo)
 
 PORT ?= 8360
 
