@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import handoff
 from .errors import DestinationError
 from .handoff import Plan
+from .request import is_proxy_event
 from .source_answers import FileIdentity
 from .state_objects import REQUEST, StateObjects, Taken
 from .task import Task
@@ -32,8 +33,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+STEP_KEY = "ci360_distributed"
+STEPS = ("plan", "part", "complete", "abort")
 MAX_ATTEMPTS = 20
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def is_step(event: Any) -> bool:
+    """A step of the state machine (``{"ci360_distributed": step, ...}``); never an API Gateway event."""
+    return isinstance(event, dict) and event.get(STEP_KEY) in STEPS and not is_proxy_event(event)
 
 
 def execution_name(task: Task, key: str, request_id: str, attempt: int = 1) -> str:

@@ -24,12 +24,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import part_copy, part_layout
 from .config import Config
 from .connector import Connector, Outcome
-from .distributed import parse_request
+from .distributed import STEP_KEY, parse_request
 from .errors import BadRequest, Conflict, DestinationError
 from .handoff import Plan
 from .metadata import MetadataColumn
 from .part_counts import PartCounts, combine
-from .request import is_proxy_event
 from .sink import content_type_for
 from .source_answers import FileIdentity
 from .state_objects import MANIFEST, PLAN, REQUEST, error_code
@@ -37,13 +36,6 @@ from .transfer import Transferred
 from .units import MIB
 
 log = logging.getLogger(__name__)
-
-STEP_KEY = "ci360_distributed"
-STEPS = ("plan", "part", "complete", "abort")
-
-
-def is_step(event: Any) -> bool:
-    return isinstance(event, dict) and event.get(STEP_KEY) in STEPS and not is_proxy_event(event)
 
 
 class Steps:
@@ -220,7 +212,7 @@ class Steps:
         return {"status": status_of(name), "upload_aborted": aborted}
 
 
-_STATUS_CODES = {"BadRequest": 400, "Conflict": 409, "UpstreamError": 502}
+_STATUS_CODES = {"BadRequest": 400, "Conflict": 409, "UpstreamError": 502, "SourceGone": 502}
 
 
 def status_of(error_name: str) -> int:

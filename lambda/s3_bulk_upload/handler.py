@@ -31,10 +31,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import boto3
 from botocore.config import Config as BotoConfig
 
-from . import distributed_steps, responses, telemetry
+from . import responses, telemetry
 from .config import Config, load_config
 from .connector import Connector, Outcome
 from .deadline import Deadline
+from .distributed import is_step
+from .distributed_steps import Steps
 from .errors import ConnectorError
 from .handoff import is_handoff
 from .lambda_context import LambdaContext
@@ -110,11 +112,9 @@ class Handler:
 
     def _handle(self, event: Any, context: LambdaContext) -> Answer:
         request_id = str(getattr(context, "aws_request_id", "") or "")
-        if distributed_steps.is_step(event):
+        if is_step(event):
             return self._envelope(
-                lambda connector: _step_result(
-                    distributed_steps.Steps(connector, connector.config).run(event, request_id)
-                ),
+                lambda connector: _step_result(Steps(connector, connector.config).run(event, request_id)),
                 context,
                 failed=_raise_step_failure,
                 crashed=_raise_handoff_crash,

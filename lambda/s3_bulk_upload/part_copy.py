@@ -37,11 +37,13 @@ def safe_cause(cause: str) -> str:
     return _QUERY.sub("?…", cause)[:500]
 
 
-def _span(event: dict[str, Any], size: int) -> tuple[int, int, int]:
-    number, start, end = event.get("part"), event.get("start"), event.get("end")
-    if not all(isinstance(value, int) for value in (number, start, end)):
+def part_span(event: dict[str, Any], size: int) -> tuple[int, int, int]:
+    """The part's number and first and last byte, checked against the file (an event is input too)."""
+    values = [event.get("part"), event.get("start"), event.get("end")]
+    numbers = [value for value in values if isinstance(value, int) and not isinstance(value, bool)]
+    if len(numbers) != len(values):
         raise BadRequest("distributed part event lacks its number or span")
-    assert isinstance(number, int) and isinstance(start, int) and isinstance(end, int)
+    number, start, end = numbers
     if not (1 <= number <= 10_000 and 0 <= start <= end < size):
         raise BadRequest("distributed part event has a span outside the file")
     return number, start, end
@@ -52,7 +54,7 @@ def copy_part(
 ) -> dict[str, Any]:
     started = time.monotonic()
     state = connector.objects.get(folder + PLAN)
-    number, start, end = _span(event, identity.size or 0)
+    number, start, end = part_span(event, identity.size or 0)
     last = number == int(state["parts"])
     gzip = plan.key.endswith(".gz")
     _, transfer = connector.parts
