@@ -11,6 +11,7 @@ TF_DIR      := terraform
 WORKSPACE   ?= dev
 TFVARS      := env/$(WORKSPACE).tfvars
 ZIP         := dist/s3_bulk_upload.zip
+TIMED       := bash scripts/timed.sh
 # Terraform linters, built from their Go modules into .tools/ (scripts/install_go_tools.sh).
 TOOLS               := .tools
 TFLINT_VERSION      := v0.61.0
@@ -22,7 +23,7 @@ TERRAFORM_DOCS      := $(TOOLS)/bin/terraform-docs
 RIE_VERSION         := v0.0.0-20261030222936-bef5c4ba774d
 MODULE_DIRS         := $(TF_DIR) $(TF_DIR)/bootstrap $(sort $(wildcard $(TF_DIR)/modules/*)) $(sort $(wildcard examples/*))
 
-.PHONY: help venv lock test typecheck tools rie tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key bootstrap teardown bench-docs bench-distributed
+.PHONY: help venv lock test trino-reader typecheck tools rie tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key bootstrap teardown bench-docs bench-distributed
 
 help: ## List the targets and the variables they take
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -31,15 +32,26 @@ help: ## List the targets and the variables they take
 	@echo "  REGION (make bootstrap; default: the workspace's aws_region), TERRAFORM=$(TERRAFORM)"
 
 # The function and the local toolkit (scripts/devkit) are installed editable: nothing edits sys.path.
-$(VENV)/.installed: requirements-dev.lock pyproject.toml
+# uv installs a lock in seconds where pip takes minutes (parallel downloads): pip installs uv itself
+# first, at the dev lock's version and hashes (its block, cut out of the lock), then uv installs
+# the whole lock, hashes required.
+UV_BOOTSTRAP = sed -n '/^uv==/,/^[^ ]/p' requirements-dev.lock | sed '1!{/^[^ ]/d}'
+UV_INSTALL   = $(VENV)/.uv/bin/uv pip install --quiet --require-hashes
+
+$(VENV)/.uv/bin/uv: requirements-dev.lock
+	$(PYTHON) -m venv $(VENV)/.uv
+	$(UV_BOOTSTRAP) > $(VENV)/.uv/requirements.lock
+	$(VENV)/.uv/bin/pip install --quiet --disable-pip-version-check --require-hashes -r $(VENV)/.uv/requirements.lock
+
+$(VENV)/.installed: requirements-dev.lock pyproject.toml $(VENV)/.uv/bin/uv
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(TIMED) "dev venv" $(UV_INSTALL) --python $(PY) -r requirements-dev.lock
+	$(VENV)/.uv/bin/uv pip install --quiet --python $(PY) --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV_CKV)/.installed: requirements-checkov.lock
+$(VENV_CKV)/.installed: requirements-checkov.lock $(VENV)/.uv/bin/uv
 	$(PYTHON) -m venv $(VENV_CKV)
-	$(VENV_CKV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-checkov.lock
+	$(TIMED) "checkov venv" $(UV_INSTALL) --python $(VENV_CKV)/bin/python -r requirements-checkov.lock
 	touch $@
 
 venv: $(VENV)/.installed ## Create .venv from the lock (requirements-dev.lock, hashes required)
@@ -55,13 +67,19 @@ lock: $(VENV)/.installed ## Re-resolve the locks (uv.lock; scripts/checkov/uv.lo
 	$(VENV)/bin/uv lock --project scripts/checkov
 	$(UV_EXPORT) --project scripts/checkov -o requirements-checkov.lock
 
-test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, mypy, checkov and the whole pytest suite (offline)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(MAKE) --no-print-directory typecheck
-	$(MAKE) --no-print-directory checkov
-	$(MAKE) --no-print-directory tflint
-	$(PY) -m pytest
+test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, mypy, checkov and the whole pytest suite (offline); each phase's time in a [time] line
+	$(TIMED) ruff bash -c '$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .'
+	$(TIMED) mypy $(MAKE) --no-print-directory typecheck
+	$(TIMED) checkov $(MAKE) --no-print-directory checkov
+	$(TIMED) "Go tools + tflint" $(MAKE) --no-print-directory tflint
+	$(TIMED) "Trino reader" $(MAKE) --no-print-directory trino-reader
+	$(TIMED) pytest $(PY) -m pytest
+
+# Trino 483's own CSV reader (tests/reader, Java 25 + Maven): the catalog tests read every object they
+# deliver through it. Built once into build/trino-reader/<hash of its sources>; skipped (one line says
+# why) without Java 25 or Maven, and the Python port reads instead.
+trino-reader: $(VENV)/.installed ## Build Trino's CSV reader for the catalog tests (skipped without Java 25 and Maven)
+	@$(PY) -m devkit.local.trino_reader build
 
 typecheck: $(VENV)/.installed ## mypy: strict for the function, checked for the toolkit and tests
 	$(VENV)/bin/mypy --strict lambda/s3_bulk_upload
@@ -128,8 +146,11 @@ lint: $(VENV)/.installed $(VENV_CKV)/.installed ## Offline checks: ruff, terrafo
 
 # Checked before anything is built or run: the Terraform version (.terraform-version), the
 # workspace's tfvars and backend.hcl, each with one line saying what to do.
+# `make apply` also checks the account's API Gateway CloudWatch role (make bootstrap sets it).
 preflight: $(VENV)/.installed
-	@$(PY) -m devkit.deployment.workspace preflight $(TF_DIR)/$(TFVARS) --terraform $(TERRAFORM)
+	@$(PY) -m devkit.deployment.workspace preflight $(TF_DIR)/$(TFVARS) --terraform $(TERRAFORM) $(if $(PREFLIGHT_ACTION),--action $(PREFLIGHT_ACTION))
+
+apply: PREFLIGHT_ACTION = apply
 
 # The zip for the architecture the workspace deploys (lambda_architecture in its tfvars, else the
 # default); an ARCH= on the command line that differs is refused. The architecture is recorded
@@ -180,7 +201,7 @@ serve: $(VENV)/.installed rie ## Keep the local stack up (webhook on PORT, defau
 	$(PY) -m devkit.local.demo serve --port $(PORT)
 
 smoke: $(VENV)/.installed workspace ## Deliver a sample through the deployed WORKSPACE and clean up
-	$(PY) -m devkit.deployment.smoke --terraform $(TERRAFORM) --terraform-dir $(TF_DIR)
+	$(PY) -m devkit.deployment.smoke --terraform $(TERRAFORM) --terraform-dir $(TF_DIR) --tfvars $(TFVARS)
 
 ci360-config: workspace ## Print what CI360's connector screens need (API key included)
 	@cd $(TF_DIR) && $(TERRAFORM) output -raw ci360_setup && echo && \

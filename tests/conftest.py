@@ -28,11 +28,16 @@ if TYPE_CHECKING:
 TESTS = Path(__file__).resolve().parent
 
 
-def pytest_report_header() -> str:
-    """Which way the artifact tests run the zip on this machine (the emulator, or the fallback)."""
+def pytest_report_header() -> list[str]:
+    """Which way the artifact tests run the zip on this machine (the emulator, or the fallback), and
+    which reader the catalog tests read the delivered objects with (Trino's, or the port)."""
+    from devkit.local import trino_reader
     from devkit.packaging import artifact
 
-    return "artifact runner: " + artifact.runner_description(artifact.lambda_runtime())
+    return [
+        "artifact runner: " + artifact.runner_description(artifact.lambda_runtime()),
+        "table reader: " + trino_reader.description(),
+    ]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -147,6 +152,15 @@ def glue_database(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> str:
     boto3.client("glue").create_database(DatabaseInput={"Name": name})
     monkeypatch.setenv("glue_database", name)
     return name
+
+
+@pytest.fixture(scope="session")
+def table_reader() -> Any:
+    """Reads delivered objects as Athena reads the Glue table: Trino's own reader (built once, see
+    ``devkit.local.trino_reader``), or the port where Java 25 or Maven is missing."""
+    from devkit.local import trino_reader
+
+    return trino_reader.table_reader()
 
 
 @pytest.fixture

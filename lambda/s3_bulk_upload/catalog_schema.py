@@ -7,9 +7,13 @@ Athena (engine 3, Trino's reader) honours these properties as follows:
 - ``quoteChar`` ``"``: a doubled quote inside a quoted field is one quote, as CI360 writes them.
 - ``escapeChar``: the reader drops every escape character it meets (``C:\\temp`` would read
   ``C:temp`` with the default ``\\``), and refuses an escape equal to the quote. It is set to
-  U+0001, a control character that text exports do not hold, so no byte of the data is an escape.
+  U+FFFF, a Unicode noncharacter ("not for interchange"): text exports do not hold it, unlike
+  U+0001, which is Hive's default field delimiter and turns up in data that passed through Hive.
+  The transfer counts its occurrences; the log and answer say how many (``escape_characters``).
 - A line break inside a quoted field is not supported (Athena's documentation says so: its reader
   splits lines first). The transfer counts such line breaks; the log and answer say how many.
+  For the same reason a header whose names hold a line break is refused (400) when the header is
+  written: ``skip.header.line.count`` skips one physical line.
 - Non-string columns: the reader converts text to BOOLEAN, BIGINT, INT and DOUBLE, reads DATE only
   as days and TIMESTAMP only as milliseconds since 1970, and fails a query on an empty numeric
   field. So dates and timestamps stay ``string`` (cast them in a view) and the table sets
@@ -27,16 +31,22 @@ from typing import Any
 
 from .errors import BadRequest
 from .metadata import MetadataColumn
+from .records import ESCAPE_CHARACTER
 from .task import Task
 
 MAX_NAME = 255
 MAX_COMMENT = 255
 SERDE = "org.apache.hadoop.hive.serde2.OpenCSVSerde"
-SERDE_PARAMETERS = {"separatorChar": ",", "quoteChar": '"', "escapeChar": "\u0001"}
+SERDE_PARAMETERS = {"separatorChar": ",", "quoteChar": '"', "escapeChar": ESCAPE_CHARACTER}
 INPUT_FORMAT = "org.apache.hadoop.mapred.TextInputFormat"
 OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
 TASK_ID_PARAMETER = "ci360_task_id"
 OCCURRENCE_ID_PARAMETER = "ci360_occurrence_id"
+# The mark on every table the connector creates: which connector, and the folder the table reads.
+OWNER_PARAMETER = "ci360_connector"
+OWNER = "ci360-s3-bulk-connector"
+FOLDER_PARAMETER = "ci360_folder"
+DESCRIPTION = "CI360 export delivered by the CI360 S3 bulk connector"
 
 # CI360 dataType (upper case) -> the Hive type Athena reads from CSV text. Not listed: string.
 TYPES: Mapping[str, str] = {
@@ -73,9 +83,13 @@ def column_type(data_type: str | None) -> str:
     return TYPES.get((data_type or "").strip().upper(), "string")
 
 
-def catalog_columns(columns: Sequence[MetadataColumn]) -> tuple[CatalogColumn, ...]:
-    """The table's columns; a name that normalises to nothing, or to another's name, is a 400."""
-    seen: dict[str, str] = {}
+def catalog_columns(columns: Sequence[MetadataColumn], *, header: bool = False) -> tuple[CatalogColumn, ...]:
+    """The table's columns; a name that normalises to nothing, or to another's name, is a 400.
+
+    With ``header``, a name holding a line break is a 400 too (the header would span two lines).
+    Messages say positions: column names are content, never echoed.
+    """
+    seen: dict[str, int] = {}
     result = []
     for position, column in enumerate(columns, start=1):
         name = catalog_name(column.name)
@@ -85,10 +99,15 @@ def catalog_columns(columns: Sequence[MetadataColumn]) -> tuple[CatalogColumn, .
             )
         if name in seen:
             raise BadRequest(
-                f"metadata columns {seen[name]!r} and {column.name!r} both become the catalog column {name!r}; "
-                "rename one in CI360"
+                f"metadata columns {seen[name]} and {position} both become one catalog column name; rename one in CI360"
             )
-        seen[name] = column.name
+        if header and ("\n" in column.name or "\r" in column.name):
+            raise BadRequest(
+                f"metadata column {position}'s name holds a line break, so the header row would span two "
+                "lines and the catalog table would read the second as data; rename it in CI360 or set "
+                "include_header to false"
+            )
+        seen[name] = position
         comment = f"CI360 column {column.name!r}, dataType {column.data_type or 'not given'}"
         result.append(CatalogColumn(name, column_type(column.data_type), comment[:MAX_COMMENT]))
     return tuple(result)
@@ -142,12 +161,14 @@ def table_input(target: TableTarget, columns: Sequence[CatalogColumn], *, header
         "use.null.for.invalid.data": "true",
         TASK_ID_PARAMETER: task.task_id,
         OCCURRENCE_ID_PARAMETER: task.occurrence_id,
+        OWNER_PARAMETER: OWNER,
+        FOLDER_PARAMETER: target.location,
     }
     if header:
         parameters["skip.header.line.count"] = "1"
     return {
         "Name": target.table,
-        "Description": "CI360 export delivered by the CI360 S3 bulk connector",
+        "Description": DESCRIPTION,
         "TableType": "EXTERNAL_TABLE",
         "Parameters": parameters,
         "StorageDescriptor": {
@@ -163,8 +184,9 @@ def table_input(target: TableTarget, columns: Sequence[CatalogColumn], *, header
 def same_definition(existing: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
     """True when the catalogued table already reads the export as ``wanted`` would.
 
-    Compared: columns (names, types), location, SerDe and its properties, the header skip. The
-    task ids are not compared: a delivery of the same shape leaves the definition alone.
+    Compared: columns (names, types), location, SerDe and its properties, the header skip, the
+    connector's mark (a table from before the mark gets it once). The task ids are not compared:
+    a delivery of the same shape leaves the definition alone.
     """
 
     def shape(table: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -176,6 +198,30 @@ def same_definition(existing: Mapping[str, Any], wanted: Mapping[str, Any]) -> b
             serde.get("SerializationLibrary"),
             serde.get("Parameters", {}),
             table.get("Parameters", {}).get("skip.header.line.count"),
+            table.get("Parameters", {}).get(OWNER_PARAMETER),
+            table.get("Parameters", {}).get(FOLDER_PARAMETER),
         )
 
     return shape(existing) == shape(wanted)
+
+
+def owner_of(existing: Mapping[str, Any], target: TableTarget) -> str | None:
+    """None when ``existing`` is the connector's table for ``target``'s folder; else why it is not.
+
+    The connector's table carries its mark (``ci360_connector``, ``ci360_folder``) and reads the
+    folder. Tables written before the mark existed are recognised by what that version wrote: its
+    description and task parameters, over the same folder.
+    """
+    parameters = existing.get("Parameters", {})
+    location = existing.get("StorageDescriptor", {}).get("Location")
+    marked = parameters.get(OWNER_PARAMETER) == OWNER
+    written_before_the_mark = (
+        OWNER_PARAMETER not in parameters
+        and existing.get("Description") == DESCRIPTION
+        and {TASK_ID_PARAMETER, OCCURRENCE_ID_PARAMETER} <= parameters.keys()
+    )
+    if not (marked or written_before_the_mark):
+        return "was not created by this connector"
+    if location != target.location or (marked and parameters.get(FOLDER_PARAMETER) != target.location):
+        return "describes another folder"
+    return None

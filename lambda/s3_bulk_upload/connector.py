@@ -94,13 +94,9 @@ class Connector:
         self._clock = clock
 
     @property
-    def config(self) -> Config:
-        return self._config
-
-    @property
-    def parts(self) -> tuple[S3Sink, Transfer]:
-        """The sink and transfer the distributed path's steps copy a part with."""
-        return self._sink, self._transfer
+    def parts(self) -> tuple[Config, S3Sink, Transfer]:
+        """What the distributed path's steps work with: the settings, the sink, the transfer."""
+        return self._config, self._sink, self._transfer
 
     # -- accepting a request (API Gateway path) -------------------------------------------------
 
@@ -218,7 +214,7 @@ class Connector:
     def checked_metadata(self, plan: Plan) -> list[MetadataColumn] | None:
         """The metadata file's columns, checked against the catalog (a 400 before any transfer)."""
         metadata = self._metadata(plan)
-        self._catalog.check(plan.key, plan.glue_table, metadata)
+        self._catalog.check(plan.key, plan.glue_table, metadata, header=plan.include_header)
         return metadata
 
     def _metadata(self, plan: Plan) -> list[MetadataColumn] | None:
@@ -260,6 +256,7 @@ class Connector:
             seconds=moved.seconds,
             request_id=rid,
             line_breaks_in_fields=moved.line_breaks_in_fields,
+            escape_characters=moved.escape_characters,
         )
         catalogued = self._catalog.write(
             plan.key,
@@ -268,6 +265,7 @@ class Connector:
             header=plan.include_header,
             task=plan.task,
             line_breaks_in_fields=moved.line_breaks_in_fields,
+            escape_characters=moved.escape_characters,
         )
         delivered = dataclasses.replace(delivered, catalog=catalogued)
         return Outcome(delivered, s3_url=self._presigned(plan.key), event_published=self._publish(delivered))

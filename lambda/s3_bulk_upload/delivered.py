@@ -26,6 +26,7 @@ class Delivered:
     seconds: float = 0.0
     request_id: str = ""
     line_breaks_in_fields: int = 0
+    escape_characters: int = 0  # the catalog's escape character, which Athena's reader drops
     catalog: Catalogued | None = None
 
     @property

@@ -22,13 +22,12 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import part_copy, part_layout
-from .config import Config
 from .connector import Connector, Outcome
 from .distributed import STEP_KEY, parse_request
 from .errors import BadRequest, Conflict, DestinationError
 from .handoff import Plan
 from .metadata import MetadataColumn
-from .part_counts import PartCounts, combine
+from .part_counts import INSIDE, PartCounts, combine
 from .sink import content_type_for
 from .source_answers import FileIdentity
 from .state_objects import MANIFEST, PLAN, REQUEST, error_code
@@ -39,9 +38,9 @@ log = logging.getLogger(__name__)
 
 
 class Steps:
-    def __init__(self, connector: Connector, config: Config) -> None:
+    def __init__(self, connector: Connector) -> None:
         self._connector = connector
-        self._config = config
+        config = self._config = connector.parts[0]
         self._objects = connector.objects
         self._s3 = connector.objects.client
         self._bucket = config.bucket
@@ -61,7 +60,7 @@ class Steps:
             return part_copy.copy_part(
                 self._connector, self._config, folder=folder, plan=plan, identity=identity, event=event
             )
-        return self.complete(folder, plan, accepted_request_id or request_id)
+        return self.complete(folder, plan, identity, accepted_request_id or request_id)
 
     def _request(self, key: str) -> tuple[Plan, str, FileIdentity]:
         try:
@@ -81,7 +80,7 @@ class Steps:
             ContentType=content_type_for(plan.key),
             Metadata=self._connector.object_metadata(plan),
             ChecksumAlgorithm="CRC32",
-            **self._connector.parts[0].encryption,  # type: ignore[arg-type]
+            **self._connector.parts[1].encryption,  # type: ignore[arg-type]
         )
         self._objects.put(
             folder + PLAN,
@@ -104,7 +103,7 @@ class Steps:
             "max_parallel_parts": self._config.max_parallel_parts,
         }
 
-    def complete(self, folder: str, plan: Plan, request_id: str) -> Outcome:
+    def complete(self, folder: str, plan: Plan, identity: FileIdentity, request_id: str) -> Outcome:
         state = self._objects.get(folder + PLAN)
         upload_id, count = state["upload_id"], int(state["parts"])
         listed = self._listed_parts(plan.key, upload_id)
@@ -119,7 +118,16 @@ class Steps:
             raise DestinationError(f"the upload has {len(listed)} of {count} parts (first missing: {missing[:1]})")
         with ThreadPoolExecutor(max_workers=16) as pool:
             counts = list(pool.map(self._part_counts, [f"{folder}parts/{n}.json" for n in range(1, count + 1)]))
-        rows = combine([PartCounts.from_json(c["counts"]) for c in counts])
+        parts = [PartCounts.from_json(c["counts"]) for c in counts]
+        rows = combine(parts)
+        again = [
+            n
+            for n, (part, start) in enumerate(zip(parts, rows.starts, strict=True), 1)
+            if start == INSIDE and not part.same_output
+        ]
+        if again:  # started inside a quoted field, and what the counter leaves out differs there
+            self._copy_again(folder, plan, identity, again)
+            listed = self._listed_parts(plan.key, upload_id) or {}
         try:
             self._complete_upload(plan.key, upload_id, [listed[n] for n in range(1, count + 1)])
         except Conflict:
@@ -128,6 +136,7 @@ class Steps:
         moved = Transferred(
             rows=rows.rows,
             line_breaks_in_fields=rows.line_breaks_in_fields,
+            escape_characters=rows.escape_characters,
             data_bytes=sum(int(c["data_bytes"]) for c in counts),
             object_bytes=sum(int(part["Size"]) for part in listed.values()),
             part_size=int(listed[1]["Size"]),
@@ -141,6 +150,20 @@ class Steps:
         outcome = self._connector.finish(plan, moved, state["columns"], metadata, request_id)
         self._objects.delete_folder(folder)
         return outcome
+
+    def _copy_again(self, folder: str, plan: Plan, identity: FileIdentity, numbers: list[int]) -> None:
+        manifest = {item["part"]: item for item in self._objects.get(folder + MANIFEST)}
+        log.info("parts copied again inside quotes", extra={"key": plan.key, "parts": len(numbers)})
+        for number in numbers:
+            part_copy.copy_part(
+                self._connector,
+                self._config,
+                folder=folder,
+                plan=plan,
+                identity=identity,
+                event=manifest[number],
+                passes_on=INSIDE,
+            )
 
     def _part_counts(self, key: str) -> dict[str, Any]:
         document: dict[str, Any] = self._objects.get(key)

@@ -32,6 +32,7 @@ import boto3
 from botocore.config import Config as BotoConfig
 
 from . import responses, telemetry
+from .bounded_clients import bounded_client
 from .config import Config, load_config
 from .connector import Connector, Outcome
 from .deadline import Deadline
@@ -40,7 +41,7 @@ from .distributed_steps import Steps
 from .errors import ConnectorError
 from .handoff import is_handoff
 from .lambda_context import LambdaContext
-from .logs import logger, setup_logging
+from .logs import setup_logging, with_lambda_context
 from .request import parse_proxy_event
 
 if TYPE_CHECKING:
@@ -74,19 +75,21 @@ def aws_lambda_client() -> LambdaClient:
     return boto3.client("lambda")
 
 
-@functools.lru_cache(maxsize=1)
-def aws_events_client() -> EventBridgeClient:
-    return boto3.client("events", config=BotoConfig(retries={"mode": "standard", "max_attempts": 3}))
+def aws_events_client(deadline: Deadline) -> EventBridgeClient:
+    """Made when the event is put, after the transfer: timeouts and retries end before the deadline."""
+    client: EventBridgeClient = bounded_client("events", deadline)
+    return client
 
 
-@functools.lru_cache(maxsize=1)
-def aws_sfn_client() -> Any:
-    return boto3.client("stepfunctions", config=BotoConfig(retries={"mode": "standard", "max_attempts": 5}))
+def aws_glue_client(deadline: Deadline) -> GlueClient:
+    """Made for each catalog step: timeouts and retries end before the deadline (bounded_clients)."""
+    client: GlueClient = bounded_client("glue", deadline)
+    return client
 
 
-@functools.lru_cache(maxsize=1)
-def aws_glue_client() -> GlueClient:
-    return boto3.client("glue", config=BotoConfig(retries={"mode": "standard", "max_attempts": 5}))
+def aws_sfn_client(deadline: Deadline) -> Any:
+    """Made for the webhook's StartExecution (and its look-up): bounded by the deadline like the others."""
+    return bounded_client("stepfunctions", deadline)
 
 
 @dataclass(frozen=True)
@@ -96,16 +99,17 @@ class Handler:
 
     s3_client: Callable[[int], S3Client] = aws_s3_client
     lambda_client: Callable[[], LambdaClient] = aws_lambda_client
-    events_client: Callable[[], EventBridgeClient] = aws_events_client
-    glue_client: Callable[[], GlueClient] = aws_glue_client
-    sfn_client: Callable[[], Any] = aws_sfn_client
+    events_client: Callable[[Deadline], EventBridgeClient] = aws_events_client
+    glue_client: Callable[[Deadline], GlueClient] = aws_glue_client
+    sfn_client: Callable[[Deadline], Any] = aws_sfn_client
     sleep: Callable[[float], None] = time.sleep
 
     def __call__(self, event: Any, context: LambdaContext) -> Answer:
         # Powertools adds the context keys (function_name, cold_start, function_request_id, …) to
-        # every log line; the request's metrics are written once, when it ends (or raises).
+        # every log line, and never logs the event (logs.with_lambda_context); the request's metrics
+        # are written once, when it ends (or raises).
         try:
-            answer: Answer = logger.inject_lambda_context(self._handle)(event, context)
+            answer: Answer = with_lambda_context(self._handle)(event, context)
         finally:
             telemetry.flush()
         return answer
@@ -114,7 +118,7 @@ class Handler:
         request_id = str(getattr(context, "aws_request_id", "") or "")
         if is_step(event):
             return self._envelope(
-                lambda connector: _step_result(Steps(connector, connector.config).run(event, request_id)),
+                lambda connector: _step_result(Steps(connector).run(event, request_id)),
                 context,
                 failed=_raise_step_failure,
                 crashed=_raise_handoff_crash,
@@ -157,9 +161,9 @@ class Handler:
             config,
             self.s3_client(config.max_concurrency + 2),
             self.lambda_client,
-            events_client_factory=self.events_client,
-            glue_client_factory=self.glue_client,
-            sfn_client_factory=self.sfn_client,
+            events_client_factory=functools.partial(self.events_client, deadline),
+            glue_client_factory=functools.partial(self.glue_client, deadline),
+            sfn_client_factory=functools.partial(self.sfn_client, deadline),
             deadline=deadline,
             sleep=self.sleep,
         )
@@ -192,6 +196,8 @@ def _count(outcome: Outcome) -> None:
             event_failed=outcome.event_published is False,
             catalog_failed=delivered.catalog is not None and delivered.catalog.failed,
         )
+        if delivered.catalog is not None and delivered.catalog.conflict:
+            telemetry.counted("CatalogConflicts")
 
 
 def _ok(outcome: Outcome, request_id: str) -> Answer:
@@ -204,6 +210,8 @@ def _ok(outcome: Outcome, request_id: str) -> Answer:
         extra.update(delivered.catalog.answer_fields())
         if delivered.line_breaks_in_fields:  # what Athena's CSV reader will split (see catalog_schema)
             extra["line_breaks_in_fields"] = delivered.line_breaks_in_fields
+        if delivered.escape_characters:  # what Athena's CSV reader will drop (see catalog_schema)
+            extra["escape_characters"] = delivered.escape_characters
     landed = {"bytes": delivered.bytes, "rows": delivered.rows, "header": delivered.header}
     return responses.respond(200, "OK", request_id, **where, **landed, duplicate=outcome.duplicate, **extra)
 

@@ -36,7 +36,7 @@ def parse_metadata(raw: bytes) -> list[MetadataColumn]:
         except (json.JSONDecodeError, RecursionError):
             document = None  # a CSV line whose first column starts with '[' or '{'
         if document is not None:
-            return _columns_from_json(document)
+            return _unicode_names(_columns_from_json(document))
     first_line = stripped.splitlines()[0]
     try:
         columns = next(csv.reader([first_line]))
@@ -56,8 +56,28 @@ def _columns_from_json(document: object) -> list[MetadataColumn]:
         if not isinstance(name, str) or not name:
             raise UpstreamError("metadata file entries must be column-name strings or objects with columnName")
         data_type = item.get("dataType") if isinstance(item, dict) else None
-        columns.append(MetadataColumn(name, data_type if isinstance(data_type, str) and data_type else None))
+        usable = isinstance(data_type, str) and data_type and _is_unicode(data_type)
+        columns.append(MetadataColumn(name, data_type if usable else None))
     return columns
+
+
+def _unicode_names(columns: list[MetadataColumn]) -> list[MetadataColumn]:
+    """JSON can spell a lone surrogate (``"\\ud800"``), which no UTF-8 header can hold."""
+    for position, column in enumerate(columns, start=1):
+        if not _is_unicode(column.name):
+            raise UpstreamError(
+                f"metadata column {position}'s name is not valid Unicode (it holds a lone surrogate); "
+                "fix the column's name in CI360"
+            )
+    return columns
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def header_line(columns: list[str], terminator: bytes) -> bytes:

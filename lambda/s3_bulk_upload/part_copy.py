@@ -23,7 +23,7 @@ from .config import Config
 from .connector import Connector
 from .errors import BadRequest, DestinationError
 from .handoff import Plan
-from .part_counts import PartCounter
+from .part_counts import LOOKBEHIND, OUTSIDE, PartCounter
 from .part_layout import padded
 from .source_answers import FileIdentity
 from .state_objects import PLAN, error_code
@@ -50,16 +50,26 @@ def part_span(event: dict[str, Any], size: int) -> tuple[int, int, int]:
 
 
 def copy_part(
-    connector: Connector, config: Config, *, folder: str, plan: Plan, identity: FileIdentity, event: dict[str, Any]
+    connector: Connector,
+    config: Config,
+    *,
+    folder: str,
+    plan: Plan,
+    identity: FileIdentity,
+    event: dict[str, Any],
+    passes_on: str = OUTSIDE,
 ) -> dict[str, Any]:
+    """Copy one part; ``passes_on``: the quote state whose counter's output is uploaded (Complete
+    copies a part again inside quotes when it started inside a quoted field and that differs)."""
     started = time.monotonic()
     state = connector.objects.get(folder + PLAN)
     number, start, end = part_span(event, identity.size or 0)
     last = number == int(state["parts"])
     gzip = plan.key.endswith(".gz")
-    _, transfer = connector.parts
-    counter = PartCounter()
-    source = transfer.source(plan.data_url, span=(start, end), identity=identity)
+    _, _, transfer = connector.parts
+    first = max(0, start - LOOKBEHIND)  # the bytes before the span settle its line state (part_counts)
+    counter = PartCounter(lookbehind=start - first, passes_on=passes_on)
+    source = transfer.source(plan.data_url, span=(first, end), identity=identity)
     log.info(
         "part started",
         extra={
@@ -94,7 +104,7 @@ def copy_part(
         raise DestinationError(f"upload of part {number} failed ({type(exc).__name__})") from None
     connector.objects.put(
         f"{folder}parts/{number}.json",
-        {"counts": counter.result().to_json(), "data_bytes": source.bytes_read, "object_bytes": len(body)},
+        {"counts": counter.result().to_json(), "data_bytes": end - start + 1, "object_bytes": len(body)},
     )
     seconds = time.monotonic() - started
     log.info(

@@ -13,6 +13,7 @@ from collections.abc import Generator, Iterator
 
 from .deadline import Deadline
 from .metadata import header_line, line_terminator
+from .records import BOM
 from .units import MIB
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,11 @@ FIRST_LINE_LOOKAHEAD = 8 * MIB
 
 
 def with_header(columns: list[str], data: Iterator[bytes]) -> Generator[bytes, None, None]:
-    """Yield the header line, then the data; the header ends like the data's first line."""
+    """Yield the header line, then the data; the header ends like the data's first line.
+
+    A UTF-8 byte-order mark at the start of the data stays at byte 0 of the object, in front of the
+    header: readers skip it only there (contract §2.4).
+    """
     seen: list[bytes] = []
     looked = 0
     for chunk in data:
@@ -32,7 +37,9 @@ def with_header(columns: list[str], data: Iterator[bytes]) -> Generator[bytes, N
         if b"\n" in chunk or looked >= FIRST_LINE_LOOKAHEAD:
             break
     first = b"".join(seen)
-    yield header_line(columns, line_terminator(first))
+    bom = BOM if first.startswith(BOM) else b""
+    first = first[len(bom) :]
+    yield bom + header_line(columns, line_terminator(first))
     if first:
         yield first
     yield from data

@@ -39,6 +39,7 @@ class Transferred:
 
     rows: int
     line_breaks_in_fields: int
+    escape_characters: int
     data_bytes: int
     object_bytes: int
     part_size: int
@@ -152,6 +153,8 @@ class Transfer:
                 "object_bytes": export.stream.bytes_out,
                 "columns": len(columns) if columns is not None else 0,
                 "line_breaks_in_fields": records.line_breaks_in_fields,
+                "escape_characters": records.escape_characters,
+                "empty_lines_left_out": records.empty_lines,
                 "resumes": source.resumes,
                 "part_size": part_size,
                 "seconds": round(seconds, 3),
@@ -161,6 +164,7 @@ class Transfer:
         return Transferred(
             rows=records.total,
             line_breaks_in_fields=records.line_breaks_in_fields,
+            escape_characters=records.escape_characters,
             data_bytes=source.bytes_read,
             object_bytes=export.stream.bytes_out,
             part_size=part_size,

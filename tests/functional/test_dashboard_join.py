@@ -72,7 +72,7 @@ def run_with_terraform_environment(moto_endpoint, bucket, staging):
         env = {
             "PATH": os.environ["PATH"],
             **aws_environment(moto_endpoint),
-            "AWS_ENDPOINT_URL_LAMBDA": handoffs.base_url,
+            "AWS_ENDPOINT_URL_LAMBDA": handoffs.lambda_endpoint,
             **environment,
         }
         event = document if "ci360S3BulkUploadHandoff" in json.dumps(document) else proxy_event(document)

@@ -123,7 +123,7 @@ def test_a_gz_key_gunzips_to_header_and_source_one_member_per_part(s3, bucket, s
 
 
 def test_rows_are_exact_with_a_quoted_line_break_across_a_part_boundary(s3, bucket, staging, machine):
-    before = csv_lines(PART - 20)
+    before = csv_lines(PART - 200)  # then a record of "2"s up to 10 bytes before the boundary (no empty line)
     straddling = b'1,"a field whose line\nbreaks",x\n'  # its quote opens before byte 5 MiB, its line break after
     data = before + b"2" * (PART - len(before) - 10) + b"\n" + straddling + csv_lines(2 * MIB, seed=3) + b"last,no,end"
     assert data.index(b"\n", PART - 10 + 10) >= PART  # the quoted line break is in part 2
@@ -328,3 +328,28 @@ def test_a_content_encoded_source_is_not_split_but_delivered_by_one_asynchronous
     assert response["statusCode"] == 202, response
     assert boto3.client("stepfunctions").list_executions(stateMachineArn=machine.arn)["executions"] == []
     assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + data
+
+
+def single_path_object(data: bytes) -> bytes:
+    """What the single path writes for ``data``: the counter leaves empty lines out."""
+    return b"".join(RecordCounter().counted(iter([data])))
+
+
+def test_empty_lines_and_a_quoted_field_holding_one_across_a_boundary_are_what_the_single_path_writes(
+    s3, bucket, staging, machine, caplog
+):
+    """Part 2 starts inside a quoted field that holds an empty line: copied outside quotes, that line
+    would be left out; Complete copies the part again inside quotes. Empty lines elsewhere are left out."""
+    before = csv_lines(PART - 200)
+    opening = b'7,"a field that opens here and holds\n'
+    filler = b"x" * (PART - len(before) - len(opening) - 1) + b"\n"  # part 2 starts at inside's "\n\n"
+    inside = b'\n\nan empty line",y\n\n\r\n'  # in the field: kept; after it: empty lines, left out
+    data = before + opening + filler + inside + csv_lines(2 * MIB, seed=5)
+    assert len(before) + len(opening) + len(filler) == PART
+    deliver(staging, data)
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + single_path_object(data)
+    assert json.loads(execution["output"])["rows"] == single_path_rows(data)[0]
+    copies_of_part_2 = [e for e in machine.invocations.steps("part") if e["part"] == 2]
+    assert len(copies_of_part_2) == 1 and "parts copied again inside quotes" in caplog.text  # by Complete

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -91,10 +92,10 @@ def test_the_stand_in_runs_the_built_zip_and_its_hand_off_under_the_emulator(s3,
     if not runtime.is_lambda_version:
         pytest.skip("no Python 3.13")
     task = artifact.build_and_unpack(tmp_path, runtime)
-    port = free_port()
+    invoke_port = free_port()
     environment = {
         **{k: v for k, v in os.environ.items() if k.startswith(("AWS_", "POWERTOOLS_"))},
-        "AWS_ENDPOINT_URL_LAMBDA": f"http://127.0.0.1:{port}",
+        "AWS_ENDPOINT_URL_LAMBDA": f"http://127.0.0.1:{invoke_port}",
         "s3_bucket_name": bucket,
         "source_host_allowlist": f"127.0.0.1:{staging.port}",
         "delivery_mode": "async",
@@ -103,7 +104,7 @@ def test_the_stand_in_runs_the_built_zip_and_its_hand_off_under_the_emulator(s3,
     handler = artifact.deployed_function().handler
     with rie.emulated(runtime.python, [task, sdk], handler, environment) as function:
         runner = EmulatedRunner(function)
-        api = LocalApi(runner, port=port).start()
+        api = LocalApi(runner, invoke_port=invoke_port).start()
         try:
             data = sample_bytes("data.csv")
             request = bulk_request(staging.put("/d.csv", data), staging.put("/m.csv", b"a,b"))
@@ -115,6 +116,50 @@ def test_the_stand_in_runs_the_built_zip_and_its_hand_off_under_the_emulator(s3,
         assert runner.failures == []
         assert "asynchronous run started" in function.logs()
     assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == b"a,b\n" + data
+
+
+class RecordedHandOffs:
+    """A runner that takes the function's hand-offs (as the emulated one does) and keeps them."""
+
+    def __init__(self) -> None:
+        self.payloads: list[dict] = []
+
+    def __call__(self, event):
+        raise AssertionError("only hand-offs are sent in this test")
+
+    def handoff(self, payload):
+        self.payloads.append(payload)
+
+    def close(self):
+        pass
+
+
+def test_the_webhook_port_serves_only_api_gateways_paths_and_the_invoke_endpoint_is_elsewhere_on_loopback():
+    """A hand-off event POSTed to Lambda's Invoke path on the webhook's port, without a key, is API
+    Gateway's Missing Authentication Token and runs nothing; the function's hand-off goes to an
+    Invoke endpoint of its own, on 127.0.0.1 and another port."""
+    runner = RecordedHandOffs()
+    api = LocalApi(runner).start()
+    try:
+        handoff = {"ci360S3BulkUploadHandoff": {"plan": "a transfer"}}
+        invoke_path = "/2015-03-31/functions/function/invocations"
+        headers = {"X-Amz-Invocation-Type": "Event", "Content-Type": "application/json"}
+        refused = requests.post(api.base_url + invoke_path, json=handoff, headers=headers, timeout=10)
+        assert refused.status_code == 403, (refused.status_code, refused.text)
+        assert refused.json() == {"message": "Missing Authentication Token"}
+        assert runner.payloads == []
+
+        endpoint = urlsplit(api.lambda_endpoint)
+        assert endpoint.hostname == "127.0.0.1" and endpoint.port != api.port
+        assert api.invoke_endpoint is not None
+        assert api.invoke_endpoint._httpd.server_address[0] == "127.0.0.1"  # bound to loopback only
+        accepted = requests.post(api.lambda_endpoint + invoke_path, json=handoff, headers=headers, timeout=10)
+        assert accepted.status_code == 202
+        assert runner.payloads == [handoff]
+        webhook_on_invoke_port = requests.post(api.lambda_endpoint + "/upload", json={}, timeout=10)
+        assert webhook_on_invoke_port.status_code == 404
+    finally:
+        api.stop()
 
 
 def test_local_api_delivers_with_the_key_in_any_header_case(api, staging, s3, bucket):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 
 import pytest
 
@@ -110,3 +112,28 @@ def test_every_uploaded_part_carries_a_crc32_checksum(s3, bucket, staging, monke
     assert response["statusCode"] == 200
     assert [op for op, _ in seen] == ["UploadPart"] * 3
     assert all(checksum for _, checksum in seen)
+
+
+@pytest.mark.parametrize("setting", ["true", "1"])
+def test_powertools_event_logging_set_by_an_operator_logs_no_key_and_no_query(moto_endpoint, bucket, staging, setting):
+    """POWERTOOLS_LOGGER_LOG_EVENT=true (set in the console while debugging) would log the whole proxy
+    event: the x-api-key header, requestContext.identity.apiKey and the body's pre-signed URLs. Run
+    as Lambda runs it (a fresh interpreter, the environment read at import), the log has none of them."""
+    from devkit.local.loopback import LOOPBACK
+    from devkit.local.moto_server import aws_environment
+    from devkit.packaging.artifact import BOOTSTRAP, invoke_together
+
+    request = bulk_request(staging.put("/d.csv", DATA), staging.put("/m.csv", HEADER), s3_filename="logged.csv")
+    env = {
+        "PATH": os.environ["PATH"],
+        **{k: v for k, v in os.environ.items() if k.startswith("POWERTOOLS_")},
+        **aws_environment(moto_endpoint),
+        "POWERTOOLS_LOGGER_LOG_EVENT": setting,
+        "s3_bucket_name": bucket,
+        "source_host_allowlist": f"{LOOPBACK}:{staging.port}",
+        "delivery_mode": "sync",
+    }
+    (invocation,) = invoke_together([sys.executable, str(BOOTSTRAP)], [proxy_event(request)], env)
+    assert invocation.answer["statusCode"] == 200, invocation.answer
+    assert_clean(invocation.logs)
+    assert "log_event_ignored" in invocation.logs  # the operator learns why no event line appears

@@ -13,13 +13,20 @@ from devkit.local.staging import Behaviour
 from s3_bulk_upload.errors import UpstreamError
 from s3_bulk_upload.handler import Handler
 from s3_bulk_upload.source import SourceFile
+from s3_bulk_upload.source_answers import FileIdentity
 from s3_bulk_upload.source_session import RetryPolicy, make_session
 
 DATA = bytes(range(256)) * 4096 * 3  # 3 MiB
 RANGE = 256 * 1024  # 12 ranges
 
 
-def reader(url: str, connections: int = 4, range_size: int = RANGE) -> SourceFile:
+def reader(
+    url: str,
+    connections: int = 4,
+    range_size: int = RANGE,
+    span: tuple[int, int] | None = None,
+    identity: FileIdentity | None = None,
+) -> SourceFile:
     policy = RetryPolicy(max_retries=3, backoff_seconds=0, connect_timeout=2, read_timeout=2)
     return SourceFile(
         make_session(policy, connections),
@@ -29,6 +36,8 @@ def reader(url: str, connections: int = 4, range_size: int = RANGE) -> SourceFil
         sleep=lambda _: None,
         connections=connections,
         range_size=range_size,
+        span=span,
+        identity=identity,
     )
 
 
@@ -120,3 +129,51 @@ def test_a_multi_range_export_lands_byte_for_byte(s3, bucket, staging, monkeypat
     assert body["rows"] == 400_000
     ranges = [r["range"] for r in staging.gets("/d.csv") if r["range"] != "bytes=0-0"]
     assert ranges[0] == "bytes=0-2621439" and len(ranges) == 7  # 2.5 MiB each: parts of 5 MiB are two ranges
+
+
+# One byte span of the file, held to a known version: what the distributed path copies a part with.
+
+
+def identity_of(url):
+    return reader(url, connections=1).probe()
+
+
+@pytest.mark.parametrize("connections", [1, 4])
+@pytest.mark.parametrize(("start", "end"), [(0, RANGE - 1), (1000, 1_500_000), (RANGE * 3, len(DATA) - 1), (5, 5)])
+def test_a_span_reads_exactly_its_bytes(staging, connections, start, end):
+    url = staging.put("/d.csv", DATA)
+    source = reader(url, connections, span=(start, end), identity=identity_of(url))
+    assert b"".join(source.chunks()) == DATA[start : end + 1]
+    assert source.size_verified and source.bytes_read == end - start + 1
+
+
+def test_every_request_of_a_span_asks_for_the_known_version(staging):
+    url = staging.put("/d.csv", DATA)
+    identity = identity_of(url)
+    staging.requests.clear()
+    source = reader(url, 4, span=(RANGE, 3 * RANGE - 1), identity=identity)
+    assert b"".join(source.chunks()) == DATA[RANGE : 3 * RANGE]
+    asked = staging.gets("/d.csv")
+    assert asked and all(r["if_match"] == identity.etag for r in asked)
+
+
+def test_a_span_of_a_file_replaced_since_the_plan_is_refused(staging):
+    url = staging.put("/d.csv", DATA)
+    identity = identity_of(url)
+    staging.files["/d.csv"].content = DATA[::-1]
+    with pytest.raises(UpstreamError, match="changed during the transfer"):
+        b"".join(reader(url, 4, span=(0, RANGE - 1), identity=identity).chunks())
+
+
+def test_a_span_whose_source_ignores_range_is_cut_to_the_span(staging):
+    url = staging.put("/d.csv", DATA, Behaviour(honour_range=False))
+    source = reader(url, 1, span=(100, 200_000), identity=None)
+    assert b"".join(source.chunks()) == DATA[100:200_001]
+
+
+def test_a_span_resumes_inside_itself_after_a_drop(staging):
+    url = staging.put("/d.csv", DATA, Behaviour(drop_after=50_000, drop_times=2))
+    identity = identity_of(url)
+    source = reader(url, 1, span=(10, 700_000), identity=identity)
+    assert b"".join(source.chunks()) == DATA[10:700_001]
+    assert source.resumes == 2

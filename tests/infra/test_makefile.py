@@ -7,9 +7,25 @@ import shutil
 import subprocess
 import sys
 
+import boto3
 import pytest
 
 from devkit.paths import ROOT
+
+CLOUDWATCH_ROLE = "arn:aws:iam::123456789012:role/ci360-s3-apigateway-cloudwatch"
+
+
+def set_cloudwatch_role(value):
+    """API Gateway's account setting in the tfvars' Region (moto): what `make bootstrap` sets."""
+    apigateway = boto3.client("apigateway", region_name="eu-west-1")
+    apigateway.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": value}])
+
+
+@pytest.fixture(autouse=True)
+def bootstrapped(aws_env):
+    """`make apply` checks the account's CloudWatch role first: here it is set, as after make bootstrap."""
+    set_cloudwatch_role(CLOUDWATCH_ROLE)
+
 
 FAKE_TERRAFORM = """#!/usr/bin/env bash
 echo "$PWD|$*" >> "$TF_LOG_FILE"
@@ -106,6 +122,25 @@ def test_an_arch_that_differs_from_the_workspaces_is_refused_before_apply(checko
     assert result.returncode != 0
     assert f"ARCH={requested}, but" in result.stdout + result.stderr
     assert not any(c.startswith(("build_zip", "apply", "init")) for c in calls)
+
+
+def test_apply_without_api_gateways_cloudwatch_role_is_one_line_pointing_at_make_bootstrap(checkout):
+    """Without it the first apply in an account creates most of the stack, then fails on the stage."""
+    (checkout[0] / "terraform" / "backend.hcl").write_text('bucket = "state"\n')
+    set_cloudwatch_role("")
+    result, calls = make(checkout, "apply", "WORKSPACE=dev")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    (line,) = [text for text in output.splitlines() if "CloudWatch role" in text]
+    assert "API Gateway has no CloudWatch role in eu-west-1" in line
+    assert "run `make bootstrap REGION=eu-west-1`" in line
+    assert calls == ["version"]  # nothing built, no init, no apply
+    result, calls = make(checkout, "plan", "WORKSPACE=dev")  # a plan does not need it
+    assert result.returncode == 0, result.stdout + result.stderr
+    set_cloudwatch_role(CLOUDWATCH_ROLE)
+    result, calls = make(checkout, "apply", "WORKSPACE=dev")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert calls[-1] == "apply -input=false -var-file=env/dev.tfvars"
 
 
 def test_rotate_api_key_replaces_the_key_at_its_address(checkout):

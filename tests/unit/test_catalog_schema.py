@@ -9,10 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from s3_bulk_upload.catalog_schema import (
+    SERDE_PARAMETERS,
     TYPES,
     catalog_columns,
     catalog_name,
     column_type,
+    owner_of,
     same_definition,
     table_input,
     table_target,
@@ -76,6 +78,61 @@ def test_metadata_without_types_gives_string_columns():
 def test_names_that_collide_or_vanish_are_a_400(names):
     with pytest.raises(BadRequest):
         catalog_columns([MetadataColumn(n) for n in names])
+
+
+def test_a_collision_says_positions_never_names():
+    with pytest.raises(BadRequest) as raised:
+        catalog_columns(
+            [MetadataColumn("id"), MetadataColumn("Patient_HIV_Status"), MetadataColumn("patient hiv status")]
+        )
+    assert "columns 2 and 3 both become one catalog column name" in raised.value.message
+    assert "hiv" not in raised.value.message.lower()
+
+
+@pytest.mark.parametrize("name", ["two\nlines", "two\r\nlines", "carriage\rreturn"])
+def test_a_name_with_a_line_break_is_a_400_only_when_the_header_is_written(name):
+    columns = [MetadataColumn("id"), MetadataColumn(name)]
+    with pytest.raises(BadRequest, match="metadata column 2's name holds a line break"):
+        catalog_columns(columns, header=True)
+    assert len(catalog_columns(columns, header=False)) == 2
+
+
+def test_the_escape_character_is_a_noncharacter_no_export_holds():
+    assert SERDE_PARAMETERS["escapeChar"] == "\uffff"
+
+
+TARGET = table_target("db", "b", "", "x/churn/a.csv", "")
+OURS = table_input(TARGET, catalog_columns([MetadataColumn("a")]), header=True, task=Task("t", "o"))
+
+
+def test_the_connectors_tables_are_marked_with_the_folder():
+    assert OURS["Parameters"]["ci360_connector"] == "ci360-s3-bulk-connector"
+    assert OURS["Parameters"]["ci360_folder"] == "s3://b/x/churn/"
+    assert owner_of(OURS, TARGET) is None
+
+
+@pytest.mark.parametrize(
+    ("table", "reason"),
+    [
+        ({"Parameters": {}, "StorageDescriptor": {"Location": "s3://b/x/churn/"}}, "was not created by this connector"),
+        (
+            {**OURS, "StorageDescriptor": {**OURS["StorageDescriptor"], "Location": "s3://b/y/churn/"}},
+            "describes another folder",
+        ),
+        ({**OURS, "Parameters": {**OURS["Parameters"], "ci360_folder": "s3://b/y/churn/"}}, "describes another folder"),
+        ({**OURS, "Parameters": {**OURS["Parameters"], "ci360_connector": "someone"}}, "was not created"),
+    ],
+    ids=["unmarked", "moved", "marked-for-another-folder", "another-mark"],
+)
+def test_other_tables_are_not_the_connectors(table, reason):
+    assert reason in (owner_of(table, TARGET) or "")
+
+
+def test_a_table_from_before_the_mark_is_the_connectors_and_gets_the_mark():
+    parameters = {k: v for k, v in OURS["Parameters"].items() if k not in ("ci360_connector", "ci360_folder")}
+    legacy = {**OURS, "Parameters": parameters}
+    assert owner_of(legacy, TARGET) is None
+    assert not same_definition(legacy, OURS)  # so it is updated once, with the mark
 
 
 @pytest.mark.parametrize(

@@ -91,3 +91,20 @@ def test_setup_routes_the_package_and_quiets_chatty_libraries():
     assert package.propagate is False  # written once, by Powertools' handler
     assert logging.getLogger("botocore").level == logging.WARNING
     assert logging.getLogger("urllib3").level == logging.CRITICAL  # its retry warnings print the URL
+
+
+def test_the_api_key_is_redacted_wherever_it_is_named_in_a_document_or_its_text():
+    """The last line of defence behind the handler's refusal of POWERTOOLS_LOGGER_LOG_EVENT: a proxy
+    event logged as a document, or as its text, keeps no API key."""
+    key = "EXAMPLEKEYEXAMPLEKEY0123456789"
+    event = {
+        "headers": {"X-Api-Key": key},
+        "multiValueHeaders": {"x-api-key": [key]},
+        "requestContext": {"identity": {"apiKey": key, "apiKeyId": "k1l2m3"}},
+    }
+    document = line(record(event))
+    assert key not in json.dumps(document)
+    assert document["message"]["requestContext"]["identity"]["apiKeyId"] == "k1l2m3"
+    for text in (str(event), json.dumps(event), f"x-api-key: {key}"):
+        assert key not in scrub(text), text
+    assert scrub("the apiKeyId k1l2m3") == "the apiKeyId k1l2m3"

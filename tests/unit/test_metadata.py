@@ -63,3 +63,15 @@ def test_line_terminator(first, expected):
 def test_a_field_over_the_csv_modules_limit_is_an_upstream_error_not_a_crash():
     with pytest.raises(UpstreamError, match="not a CSV line"):
         parse_metadata(b"identity_id," + b"x" * 200_000)
+
+
+@pytest.mark.parametrize(
+    "raw", [b'["id", "\\ud800"]', b'[{"columnName": "id"}, {"columnName": "a\\udfffb"}]'], ids=["strings", "objects"]
+)
+def test_a_name_with_a_lone_surrogate_is_an_upstream_error_naming_its_position(raw):
+    with pytest.raises(UpstreamError, match="metadata column 2's name is not valid Unicode"):
+        parse_metadata(raw)
+
+
+def test_a_data_type_with_a_lone_surrogate_is_no_type():
+    assert parse_metadata(b'[{"columnName": "id", "dataType": "\\ud800"}]') == [MetadataColumn("id")]

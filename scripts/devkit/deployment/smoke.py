@@ -21,6 +21,7 @@ from typing import Any
 
 import requests
 
+from devkit.deployment.workspace import workspace_region
 from devkit.events import bulk_request
 from devkit.paths import TERRAFORM_DIR
 from s3_bulk_upload.catalog_schema import catalog_name
@@ -164,16 +165,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--terraform", default="terraform")
     parser.add_argument("--terraform-dir", type=Path, default=TERRAFORM_DIR)
+    parser.add_argument("--tfvars", default="env/dev.tfvars", help="the workspace's tfvars, under --terraform-dir")
     args = parser.parse_args()
     outputs = terraform_outputs(args.terraform, args.terraform_dir)
-    print(f"Smoke test of {outputs['ci360_webhook_url']}")
+    # The workspace's Region (its aws_region output, else its tfvars'), never the caller's default.
+    region = workspace_region(args.terraform_dir / args.tfvars, outputs)
+    print(f"Smoke test of {outputs['ci360_webhook_url']} ({region})")
     report = run_smoke(
-        boto3.client("s3"),
+        boto3.client("s3", region_name=region),
         outputs["bucket_name"],
         outputs["s3_key_prefix"],
         outputs["ci360_webhook_url"],
         outputs["ci360_api_key"],
-        glue=boto3.client("glue"),
+        glue=boto3.client("glue", region_name=region),
         glue_database=outputs.get("glue_database_name"),
     )
     print("PASSED" if report.ok else "FAILED")

@@ -10,8 +10,9 @@ Token``. Everything else becomes a payload-1.0 proxy event for the function.
 The function runs one of two ways:
 
 - ``EmulatedRunner``: the built zip under AWS's Runtime Interface Emulator (``make serve`` and
-  ``make demo``). The function's own Lambda client is pointed here (``AWS_ENDPOINT_URL_LAMBDA``):
-  an ``InvocationType=Event`` hand-off is answered 202 and run next, as Lambda would.
+  ``make demo``). The function's own Lambda client is pointed at the stand-in's Invoke endpoint
+  (``AWS_ENDPOINT_URL_LAMBDA`` = ``LocalApi.lambda_endpoint``, a loopback port of its own, never the
+  webhook's): an ``InvocationType=Event`` hand-off is answered 202 and run next, as Lambda would.
 - ``InProcessRunner``: the handler in this process, with injected clients (tests).
 """
 
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import json
 import queue
-import re
 import secrets
 import threading
 import uuid
@@ -31,6 +31,7 @@ import jsonschema
 
 from devkit.events import proxy_event
 from devkit.local.context import LocalContext
+from devkit.local.lambda_invoke import LambdaInvokeEndpoint
 from devkit.local.loopback import LoopbackServer
 from devkit.paths import TERRAFORM_DIR
 
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 SCHEMA = TERRAFORM_DIR / "modules" / "api" / "bulk_request.schema.json"
 # API Gateway's own answer for a path or method the API does not have (not customised by the module).
 MISSING_AUTHENTICATION_TOKEN = {"message": "Missing Authentication Token"}
-_INVOKE_PATH = re.compile(r"/2015-03-31/functions/[^/]+/invocations")
 
 
 @cache
@@ -106,12 +106,6 @@ class Runner(Protocol):
     def __call__(self, event: dict[str, Any]) -> dict[str, Any]: ...
 
     def close(self) -> None: ...
-
-
-class HandOffRunner(Runner, Protocol):
-    """A runner that also takes the function's hand-offs to itself (Lambda's Invoke API, Event)."""
-
-    def handoff(self, payload: dict[str, Any]) -> None: ...
 
 
 class LocalLambdaClient:
@@ -196,9 +190,16 @@ class EmulatedRunner:
 
 
 class LocalApi(LoopbackServer):
-    def __init__(self, runner: Runner | None = None, api_key: str | None = None, port: int = 0) -> None:
+    """The stage's paths on ``port``; with a runner that takes hand-offs, Lambda's Invoke endpoint on
+    ``invoke_port`` (loopback, 0: any free one), started and stopped with it."""
+
+    def __init__(
+        self, runner: Runner | None = None, api_key: str | None = None, port: int = 0, invoke_port: int = 0
+    ) -> None:
         self.api_key = api_key or secrets.token_urlsafe(30)
         self.runner: Runner = runner or InProcessRunner()
+        handoff = getattr(self.runner, "handoff", None)
+        self.invoke_endpoint = LambdaInvokeEndpoint(handoff, invoke_port) if handoff is not None else None
         api = self
 
         class RequestHandler(BaseHTTPRequestHandler):
@@ -236,6 +237,17 @@ class LocalApi(LoopbackServer):
         return f"{self.base_url}/upload"
 
     @property
+    def lambda_endpoint(self) -> str:
+        """``AWS_ENDPOINT_URL_LAMBDA`` for the function's hand-off to itself."""
+        assert self.invoke_endpoint is not None, "this runner takes no hand-offs over HTTP"
+        return self.invoke_endpoint.base_url
+
+    def start(self) -> LocalApi:
+        if self.invoke_endpoint is not None:
+            self.invoke_endpoint.start()
+        return super().start()
+
+    @property
     def lambda_client(self) -> LocalLambdaClient:
         """The in-process runner's Lambda client (tests wait for its hand-offs)."""
         assert isinstance(self.runner, InProcessRunner)
@@ -246,8 +258,6 @@ class LocalApi(LoopbackServer):
     ) -> tuple[int, dict[str, str], bytes]:
         request_id = str(uuid.uuid4())
         route = path.split("?", 1)[0]
-        if method == "POST" and _INVOKE_PATH.fullmatch(route) and hasattr(self.runner, "handoff"):
-            return self._lambda_invoke(headers, body)
         if route != "/upload" or method != "POST":
             return 403, {"Content-Type": "application/json"}, json.dumps(MISSING_AUTHENTICATION_TOKEN).encode()
         given = next((v for k, v in headers.items() if k.lower() == "x-api-key"), "")
@@ -263,14 +273,8 @@ class LocalApi(LoopbackServer):
             return 502, {"Content-Type": "application/json"}, b'{"message": "Internal server error"}'
         return int(answer["statusCode"]), dict(answer.get("headers") or {}), str(answer["body"]).encode()
 
-    def _lambda_invoke(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
-        """Lambda's Invoke API, for the function's hand-off to itself (``InvocationType=Event`` only)."""
-        kind = next((v for k, v in headers.items() if k.lower() == "x-amz-invocation-type"), "RequestResponse")
-        if kind != "Event":
-            return 400, {"Content-Type": "application/json"}, b'{"message": "only InvocationType=Event is served"}'
-        cast(HandOffRunner, self.runner).handoff(json.loads(body))
-        return 202, {"Content-Type": "application/json"}, b""
-
     def stop(self) -> None:
         super().stop()
+        if self.invoke_endpoint is not None:
+            self.invoke_endpoint.stop()
         self.runner.close()

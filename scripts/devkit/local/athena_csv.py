@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -29,6 +30,13 @@ _DOUBLE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(NaN|Infinity)
 
 class InvalidValue(ValueError):
     """A value the declared type cannot hold (Athena: HIVE_BAD_DATA)."""
+
+
+def _java_whitespace(char: str) -> bool:
+    """Java's ``Character.isWhitespace``: separators except the no-break spaces, and nine controls."""
+    if char in "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f":
+        return True
+    return unicodedata.category(char) in ("Zs", "Zl", "Zp") and char not in "\xa0\u2007\u202f"
 
 
 def lines(data: bytes) -> Iterator[bytes]:
@@ -70,7 +78,7 @@ def fields(line: str, count: int, separator: str, quote: str, escape: str) -> li
             else:
                 inside_text = position > 2 and line[position - 1] != separator and following not in (None, separator)
                 if inside_text:
-                    if buffer and "".join(buffer).isspace():
+                    if buffer and all(map(_java_whitespace, buffer)):
                         buffer.clear()
                     else:
                         buffer.append(char)
@@ -103,33 +111,41 @@ def typed(value: str | None, hive_type: str) -> Any:
     raise InvalidValue(f"{value!r} is not a {hive_type}")
 
 
-def read_table(table: Mapping[str, Any], objects: Sequence[tuple[str, bytes]]) -> list[tuple[Any, ...]]:
-    """Every row of ``objects`` (key, stored bytes) as the Glue ``table`` declares them."""
+def read_strings(table: Mapping[str, Any], key: str, stored: bytes) -> list[tuple[str | None, ...]]:
+    """The rows of one object (key, stored bytes) as text, before any type conversion (Trino's VARCHARs)."""
     storage = table["StorageDescriptor"]
-    properties = storage["SerdeInfo"].get("Parameters", {})
+    # The schema's properties: the SerDe parameters with the table parameters laid over them.
+    properties = {**storage["SerdeInfo"].get("Parameters", {}), **table.get("Parameters", {})}
     separator = properties.get("separatorChar", ",")[0]
     quote = properties.get("quoteChar", '"')[0]
     escape = properties.get("escapeChar", "\\")[0]
     if escape == '"':
         escape = "\\"
-    types = [column["Type"] for column in storage["Columns"]]
-    parameters = table.get("Parameters", {})
-    skip = int(parameters.get("skip.header.line.count", "0"))
-    null_for_invalid = parameters.get("use.null.for.invalid.data", "false").lower() == "true"
-    rows = []
-    for key, stored in objects:
-        data = gzip.decompress(stored) if key.endswith(".gz") else stored
-        for number, line in enumerate(lines(data)):
-            if number < skip:
-                continue
-            raw = fields(line.decode("utf-8"), len(types), separator, quote, escape)
-            row = []
-            for value, hive_type in zip(raw, types, strict=True):
-                try:
-                    row.append(typed(value, hive_type))
-                except InvalidValue:
-                    if not null_for_invalid:
-                        raise
-                    row.append(None)
-            rows.append(tuple(row))
-    return rows
+    count = len(storage["Columns"])
+    skip = int(properties.get("skip.header.line.count", "0"))
+    data = gzip.decompress(stored) if key.endswith(".gz") else stored
+    return [
+        tuple(fields(line.decode("utf-8"), count, separator, quote, escape))
+        for number, line in enumerate(lines(data))
+        if number >= skip
+    ]
+
+
+def typed_row(table: Mapping[str, Any], raw: Sequence[str | None]) -> tuple[Any, ...]:
+    """A row of text converted to the table's declared types, as Athena converts them."""
+    types = [column["Type"] for column in table["StorageDescriptor"]["Columns"]]
+    null_for_invalid = table.get("Parameters", {}).get("use.null.for.invalid.data", "false").lower() == "true"
+    row = []
+    for value, hive_type in zip(raw, types, strict=True):
+        try:
+            row.append(typed(value, hive_type))
+        except InvalidValue:
+            if not null_for_invalid:
+                raise
+            row.append(None)
+    return tuple(row)
+
+
+def read_table(table: Mapping[str, Any], objects: Sequence[tuple[str, bytes]]) -> list[tuple[Any, ...]]:
+    """Every row of ``objects`` (key, stored bytes) as the Glue ``table`` declares them."""
+    return [typed_row(table, raw) for key, stored in objects for raw in read_strings(table, key, stored)]

@@ -104,6 +104,7 @@ def local_stack_up(rows: int, api_port: int = 0) -> Iterator[Stack]:
     import boto3
 
     api_port = api_port or free_port()
+    invoke_port = free_port()  # Lambda's Invoke endpoint: loopback, never the webhook's port
     with (
         tempfile.TemporaryDirectory(prefix="ci360-demo-") as tmp,
         moto_server(in_process=False) as endpoint,
@@ -113,8 +114,9 @@ def local_stack_up(rows: int, api_port: int = 0) -> Iterator[Stack]:
         environment = {
             **aws_environment(endpoint),
             "AWS_REGION": os.environ["AWS_DEFAULT_REGION"],
-            # The function's hand-off to itself goes to the stand-in, which runs it next, as Lambda would.
-            "AWS_ENDPOINT_URL_LAMBDA": f"http://{LOOPBACK}:{api_port}",
+            # The function's hand-off to itself goes to the stand-in's Invoke endpoint (a port of its
+            # own), which runs it next, as Lambda would.
+            "AWS_ENDPOINT_URL_LAMBDA": f"http://{LOOPBACK}:{invoke_port}",
             "POWERTOOLS_SERVICE_NAME": os.environ["POWERTOOLS_SERVICE_NAME"],
             "POWERTOOLS_METRICS_NAMESPACE": os.environ["POWERTOOLS_METRICS_NAMESPACE"],
             "s3_bucket_name": BUCKET,
@@ -129,7 +131,7 @@ def local_stack_up(rows: int, api_port: int = 0) -> Iterator[Stack]:
         data_url = staging.put_file(f"/{data.name}", data)
         metadata_url = staging.put_file(f"/{metadata.name}", metadata)
         with function_runner(Path(tmp), environment) as runner:
-            api = LocalApi(runner, port=api_port).start()
+            api = LocalApi(runner, port=api_port, invoke_port=invoke_port).start()
             try:
                 yield Stack(endpoint, api, data_url, metadata_url, data.stat().st_size)
             finally:
