@@ -23,7 +23,7 @@ TERRAFORM_DOCS      := $(TOOLS)/bin/terraform-docs
 RIE_VERSION         := v0.0.0-20261030222936-bef5c4ba774d
 MODULE_DIRS         := $(TF_DIR) $(TF_DIR)/bootstrap $(sort $(wildcard $(TF_DIR)/modules/*)) $(sort $(wildcard examples/*))
 
-.PHONY: help venv lock test trino-reader typecheck tools rie tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key bootstrap teardown bench-docs
+.PHONY: help venv lock test trino-reader typecheck tools rie tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key bootstrap teardown bench-docs bench-distributed
 
 help: ## List the targets and the variables they take
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -125,6 +125,9 @@ bench: $(VENV)/.installed ## Benchmarks: loopback, then AWS-shaped; full runs al
 	$(PY) -m devkit.bench.deflate --json .bench/deflate.json
 	$(if $(findstring --quick,$(BENCH_ARGS)),@echo "quick run: docs/performance.md left as it is",$(MAKE) --no-print-directory bench-docs)
 
+bench-distributed: $(VENV)/.installed ## The distributed path on loopback (4 vs 16 parallel parts, capped source) and its AWS model: docs/distributed-performance.md
+	$(PY) -m devkit.bench.distributed --json docs/distributed-results.json --docs docs/distributed-performance.md
+
 bench-docs: $(VENV)/.installed ## Copy .bench/ results into docs/ and render docs/performance.md's figures and verdicts from them
 	cp .bench/results.json docs/performance-results.json
 	cp .bench/aws.json docs/performance-aws-results.json
@@ -191,8 +194,8 @@ rotate-api-key: preflight workspace-package workspace ## Replace WORKSPACE's API
 	cd $(TF_DIR) && $(TERRAFORM) apply -input=false -var-file=$(TFVARS) -replace=$(API_KEY_ADDRESS)
 	@cd $(TF_DIR) && echo "new API key (x-api-key): $$($(TERRAFORM) output -raw ci360_api_key)"
 
-demo: $(VENV)/.installed rie ## Try it locally: embedded S3, local webhook, one CI360 bulk request (no AWS account)
-	$(PY) -m devkit.local.demo demo
+demo: $(VENV)/.installed rie ## Try it locally: embedded S3, local webhook, one CI360 bulk request (no AWS account); DISTRIBUTED=1: on the state machine
+	$(if $(DISTRIBUTED),$(PY) -m devkit.local.distributed_demo,$(PY) -m devkit.local.demo demo)
 
 PORT ?= 8360
 

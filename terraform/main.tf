@@ -48,6 +48,9 @@ module "connector" {
   overwrite                        = var.overwrite
   delivery_mode                    = var.delivery_mode
   async_threshold_bytes            = var.async_threshold_bytes
+  distributed_threshold_bytes      = var.distributed_threshold_bytes
+  max_parallel_parts               = var.max_parallel_parts
+  distributed_part_size_mib        = var.distributed_part_size_mib
   gzip_level                       = var.gzip_level
   return_presigned_url             = var.return_presigned_url
   log_level                        = var.log_level

@@ -58,3 +58,13 @@ output "ci360_setup" {
   description = "Step-by-step CI360 configuration with this workspace's values."
   value       = module.connector.ci360_setup
 }
+
+output "state_machine_arn" {
+  description = "ARN of the distributed delivery's state machine (delivery_mode distributed, or auto above distributed_threshold_bytes)."
+  value       = module.connector.state_machine_arn
+}
+
+output "state_machine_console_url" {
+  description = "The distributed delivery's executions in the Step Functions console."
+  value       = module.connector.state_machine_console_url
+}

@@ -200,7 +200,7 @@ variable "overwrite" {
 }
 
 variable "delivery_mode" {
-  description = "sync: transfer, then answer; async: answer 202 and transfer in an asynchronous run; auto: async from async_threshold_bytes on."
+  description = "sync: transfer, then answer; async: answer 202 and transfer in an asynchronous run; distributed: answer 202 and copy parts on Step Functions; auto: async from async_threshold_bytes on, distributed from distributed_threshold_bytes on."
   type        = string
   default     = null
 
@@ -373,6 +373,27 @@ variable "vpc_subnet_ids" {
 variable "vpc_security_group_ids" {
   description = "Security groups of the function's network interfaces; required with vpc_subnet_ids."
   type        = list(string)
+  default     = null
+
+}
+
+variable "distributed_threshold_bytes" {
+  description = "Data-file size from which auto mode delivers on Step Functions (Distributed Map); 32 GiB: what one invocation carries with room for .gz and cross-Region reads."
+  type        = number
+  default     = null
+
+}
+
+variable "max_parallel_parts" {
+  description = "Parts the distributed path copies at once (the Map's concurrency): each is one function invocation, so keep it below reserved_concurrency and the account's Lambda concurrency."
+  type        = number
+  default     = null
+
+}
+
+variable "distributed_part_size_mib" {
+  description = "Span of the data file each part of the distributed path copies (grown to fit 10,000 parts); a part is held in the function's memory."
+  type        = number
   default     = null
 
 }

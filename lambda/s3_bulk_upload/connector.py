@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from . import delivery_event, handoff
+from . import delivery_event, distributed, handoff, routes
 from .allowlist import check_source_url
 from .catalog import ExportCatalog
 from .config import Config
@@ -26,8 +26,10 @@ from .metadata import MAX_METADATA_BYTES, MetadataColumn, parse_metadata
 from .request import BulkRequest
 from .sink import OCCURRENCE_ID_KEY, TASK_ID_KEY, ExistingObject, S3Sink
 from .source import SourceFile
+from .source_answers import FileIdentity
 from .source_session import RetryPolicy, make_session
-from .transfer import Transfer
+from .state_objects import StateObjects
+from .transfer import Transfer, Transferred
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
@@ -70,6 +72,7 @@ class Connector:
         *,
         events_client_factory: Callable[[], EventBridgeClient] | None = None,
         glue_client_factory: Callable[[], GlueClient] | None = None,
+        sfn_client_factory: Callable[[], Any] | None = None,
         session: requests.Session | None = None,
         deadline: Deadline | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -80,6 +83,8 @@ class Connector:
             s3_client, config.bucket, sse_algorithm=config.sse_algorithm, sse_kms_key_arn=config.sse_kms_key_arn
         )
         self._lambda_client_factory = lambda_client_factory
+        self._sfn_client_factory = sfn_client_factory
+        self.objects = StateObjects(s3_client, config.bucket, config.key_prefix, self._sink.encryption)
         self._events_client_factory = events_client_factory
         self._catalog = ExportCatalog(config.glue_database, config.bucket, config.key_prefix, glue_client_factory)
         policy = RetryPolicy(config.source_max_retries, config.source_backoff_seconds)
@@ -87,6 +92,11 @@ class Connector:
         session = session or make_session(policy, config.source_connections, deadline)
         self._transfer = Transfer(config, session, policy, deadline, sleep)
         self._clock = clock
+
+    @property
+    def parts(self) -> tuple[Config, S3Sink, Transfer]:
+        """What the distributed path's steps work with: the settings, the sink, the transfer."""
+        return self._config, self._sink, self._transfer
 
     # -- accepting a request (API Gateway path) -------------------------------------------------
 
@@ -125,12 +135,15 @@ class Connector:
         previous = self.previous_delivery(plan)
         if previous is not None:
             return previous
-        metadata = None
-        if self._catalog.enabled:
-            # The catalog's columns are checked now: two that normalise to one name are a 400, before any transfer.
-            metadata = self._metadata(plan)
-            self._catalog.check(plan.key, plan.glue_table, metadata, header=plan.include_header)
-        if self._goes_async(plan):
+        # With a catalog, its columns are checked now: two that normalise to one name are a 400, before any transfer.
+        metadata = self.checked_metadata(plan) if self._catalog.enabled else None
+        route, identity = self._route(plan)
+        if route == routes.DISTRIBUTED and identity is not None and self._sfn_client_factory is not None:
+            sfn = self._sfn_client_factory()
+            arn = self._config.state_machine_arn
+            distributed.start(sfn, self.objects, arn, plan=plan, identity=identity, request_id=request_id)
+            return Outcome(self._where(plan), accepted=True)
+        if route == routes.ASYNC:
             handoff.send(
                 self._lambda_client_factory(),
                 context.invoked_function_arn,
@@ -140,16 +153,13 @@ class Connector:
             return Outcome(self._where(plan), accepted=True)
         return self.deliver(plan, request_id, metadata)
 
-    def _goes_async(self, plan: Plan) -> bool:
-        mode = self._config.delivery_mode
-        if mode != "auto":
-            return mode == "async"
-        size = self._source(plan.data_url, "data file").probe_size()
-        log.info(
-            "data file size probed",
-            extra={"data_bytes": size, "async_threshold_bytes": self._config.async_threshold_bytes},
-        )
-        return size is not None and size >= self._config.async_threshold_bytes
+    def _route(self, plan: Plan) -> tuple[str, FileIdentity | None]:
+        """The route (``routes``), with the data file's ETag and size when they were probed."""
+        if not routes.needs_probe(self._config):
+            return self._config.delivery_mode, None
+        identity = self._source(plan.data_url, "data file").probe()
+        log.info("data file size probed", extra={"data_bytes": identity.size})
+        return routes.choose(self._config, identity), identity
 
     # -- the asynchronous run ----------------------------------------------------------------
 
@@ -160,12 +170,15 @@ class Connector:
         except (TypeError, ValueError) as exc:
             raise BadRequest(f"invalid hand-off event: {exc}") from None
         log.info("asynchronous run started", extra={"accepted_request_id": accepted_request_id, "key": plan.key})
-        # The event came through Lambda, not API Gateway: check it as if it were new.
+        plan = self.check_again(plan)
+        return self.previous_delivery(plan) or self.deliver(plan, context.aws_request_id)
+
+    def check_again(self, plan: Plan) -> Plan:
+        """A plan that came through Lambda or S3, not API Gateway, is checked as if it were new."""
         validate_key(plan.key)
         if not plan.key.startswith(self._config.key_prefix):
             raise BadRequest("hand-off key is outside s3_key_prefix")
-        plan = self._check_sources(plan)
-        return self.previous_delivery(plan) or self.deliver(plan, context.aws_request_id)
+        return self._check_sources(plan)
 
     # -- delivering --------------------------------------------------------------------------
 
@@ -198,6 +211,12 @@ class Connector:
         """Where the plan delivers, before anything is known of what landed."""
         return Delivered(bucket=self._config.bucket, key=plan.key, header=plan.include_header, task=plan.task)
 
+    def checked_metadata(self, plan: Plan) -> list[MetadataColumn] | None:
+        """The metadata file's columns, checked against the catalog (a 400 before any transfer)."""
+        metadata = self._metadata(plan)
+        self._catalog.check(plan.key, plan.glue_table, metadata, header=plan.include_header)
+        return metadata
+
     def _metadata(self, plan: Plan) -> list[MetadataColumn] | None:
         if not plan.metadata_url:
             return None
@@ -206,25 +225,36 @@ class Connector:
     def deliver(self, plan: Plan, request_id: str, metadata: list[MetadataColumn] | None = None) -> Outcome:
         """Transfer the plan; ``metadata`` when it was already read (and checked) on acceptance."""
         if metadata is None:
-            metadata = self._metadata(plan)
-            # the asynchronous run: before the transfer
-            self._catalog.check(plan.key, plan.glue_table, metadata, header=plan.include_header)
-        columns = [column.name for column in metadata] if plan.include_header and metadata else None
+            metadata = self.checked_metadata(plan)  # the asynchronous run: before the transfer
+        columns = self.header_columns(plan, metadata)
         try:
-            moved = self._transfer.to_object(self._sink, plan.key, plan.data_url, columns, self._object_metadata(plan))
+            moved = self._transfer.to_object(self._sink, plan.key, plan.data_url, columns, self.object_metadata(plan))
         except Conflict:
-            # The conditional write lost a race: a re-delivery of this occurrence is no conflict.
-            won_by_this_occurrence = self._duplicate(plan, self._sink.existing(plan.key))
-            if won_by_this_occurrence is not None:
-                return won_by_this_occurrence
-            raise
+            return self.lost_race(plan)
+        return self.finish(plan, moved, columns, metadata, request_id)
+
+    @staticmethod
+    def header_columns(plan: Plan, metadata: list[MetadataColumn] | None) -> list[str] | None:
+        return [column.name for column in metadata] if plan.include_header and metadata else None
+
+    def lost_race(self, plan: Plan) -> Outcome:
+        """The conditional write lost a race: a re-delivery of this occurrence is no conflict."""
+        won_by_this_occurrence = self._duplicate(plan, self._sink.existing(plan.key))
+        if won_by_this_occurrence is not None:
+            return won_by_this_occurrence
+        raise Conflict(f"s3://{self._config.bucket}/{plan.key} already exists and overwrite is false")
+
+    def finish(
+        self, plan: Plan, moved: Transferred, columns: list[str] | None, metadata: list[MetadataColumn] | None, rid: str
+    ) -> Outcome:
+        """What follows the object landing, on every path: the catalog table, the delivery event, the answer."""
         delivered = dataclasses.replace(
             self._where(plan),
             bytes=moved.object_bytes,
             rows=moved.rows,
             columns=tuple(columns or ()),
             seconds=moved.seconds,
-            request_id=request_id,
+            request_id=rid,
             line_breaks_in_fields=moved.line_breaks_in_fields,
             escape_characters=moved.escape_characters,
         )
@@ -253,7 +283,7 @@ class Connector:
         return self._transfer.source(url, label, parallel=False)
 
     @staticmethod
-    def _object_metadata(plan: Plan) -> dict[str, str]:
+    def object_metadata(plan: Plan) -> dict[str, str]:
         metadata = {}
         if plan.task.task_id:
             metadata[TASK_ID_KEY] = plan.task.task_id

@@ -31,6 +31,11 @@ class UpstreamError(ConnectorError):
     status = "UpstreamError"
 
 
+class SourceGone(UpstreamError):
+    """The staging server refused the file for good (403 expired URL, 404, 410, or the file changed: 412):
+    the same URL will not do better, so the distributed path does not retry a part that failed so."""
+
+
 class DestinationError(ConnectorError):
     """S3 refused or failed the write."""
 

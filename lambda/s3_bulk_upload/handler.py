@@ -9,6 +9,10 @@ A request's life:
    (``InvocationType=Event``) and answer 202 at once.
 4. That hand-off event → ``Connector.run_handoff``: check the plan again, transfer; a failure
    raises, so Lambda's retries and the on-failure destination apply.
+5. Distributed (``delivery_mode=distributed``, or auto above ``distributed_threshold_bytes``): the
+   request is kept in S3 and a Step Functions execution started (202); its steps come back to this
+   function as ``{"ci360_distributed": step}`` events (``distributed_steps``); a failing step raises
+   an exception named after the failure, which the state machine's Retry and Catch match.
 
 Both paths share the envelope: JSON logs from the first line, the configuration read and
 checked, the request id on every log line, and every failure turned into a safe answer.
@@ -32,6 +36,8 @@ from .bounded_clients import bounded_client
 from .config import Config, load_config
 from .connector import Connector, Outcome
 from .deadline import Deadline
+from .distributed import is_step
+from .distributed_steps import Steps
 from .errors import ConnectorError
 from .handoff import is_handoff
 from .lambda_context import LambdaContext
@@ -81,6 +87,11 @@ def aws_glue_client(deadline: Deadline) -> GlueClient:
     return client
 
 
+def aws_sfn_client(deadline: Deadline) -> Any:
+    """Made for the webhook's StartExecution (and its look-up): bounded by the deadline like the others."""
+    return bounded_client("stepfunctions", deadline)
+
+
 @dataclass(frozen=True)
 class Handler:
     """The function, with what it talks to injected: AWS clients (the local stand-ins pass their own)
@@ -90,6 +101,7 @@ class Handler:
     lambda_client: Callable[[], LambdaClient] = aws_lambda_client
     events_client: Callable[[Deadline], EventBridgeClient] = aws_events_client
     glue_client: Callable[[Deadline], GlueClient] = aws_glue_client
+    sfn_client: Callable[[Deadline], Any] = aws_sfn_client
     sleep: Callable[[float], None] = time.sleep
 
     def __call__(self, event: Any, context: LambdaContext) -> Answer:
@@ -104,6 +116,13 @@ class Handler:
 
     def _handle(self, event: Any, context: LambdaContext) -> Answer:
         request_id = str(getattr(context, "aws_request_id", "") or "")
+        if is_step(event):
+            return self._envelope(
+                lambda connector: _step_result(Steps(connector).run(event, request_id)),
+                context,
+                failed=_raise_step_failure,
+                crashed=_raise_handoff_crash,
+            )
         if is_handoff(event):
             return self._envelope(
                 lambda connector: _handoff_result(connector.run_handoff(event, context)),
@@ -144,6 +163,7 @@ class Handler:
             self.lambda_client,
             events_client_factory=functools.partial(self.events_client, deadline),
             glue_client_factory=functools.partial(self.glue_client, deadline),
+            sfn_client_factory=functools.partial(self.sfn_client, deadline),
             deadline=deadline,
             sleep=self.sleep,
         )
@@ -237,6 +257,22 @@ def _raise_handoff_crash() -> Answer:
     log.exception("asynchronous transfer failed unexpectedly")
     telemetry.failed(500)
     raise RuntimeError("Error: unexpected failure; see the function's logs") from None
+
+
+def _step_result(result: dict[str, Any] | Outcome) -> Answer:
+    """A step's small answer; the complete step's is the delivery, counted as any delivery is."""
+    if isinstance(result, Outcome):
+        return _handoff_result(result)
+    if "upload_aborted" in result:  # the abort step: the delivery failed
+        telemetry.failed(int(result["status"]))
+    return result
+
+
+def _raise_step_failure(error: ConnectorError) -> Answer:
+    """Raised anew under the failure's own name (``UpstreamError``, ``Conflict``, …): the state machine's
+    Retry and Catch match that name. Counted once, by the abort step, not at every retried part."""
+    log.warning("distributed step failed", extra={"status": error.status, "reason": error.message})
+    raise type(error)(error.message) from None
 
 
 _default_handler = Handler()

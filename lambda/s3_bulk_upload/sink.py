@@ -95,11 +95,11 @@ class S3Sink:
         self._client = client
         self.bucket = bucket
         # Sent with every upload, for buckets whose policy requires the encryption header.
-        self._encryption: dict[str, str] = {}
+        self.encryption: dict[str, str] = {}
         if sse_algorithm:
-            self._encryption["ServerSideEncryption"] = sse_algorithm
+            self.encryption["ServerSideEncryption"] = sse_algorithm
         if sse_kms_key_arn:
-            self._encryption["SSEKMSKeyId"] = sse_kms_key_arn
+            self.encryption["SSEKMSKeyId"] = sse_kms_key_arn
 
     def existing(self, key: str) -> ExistingObject | None:
         """What the key holds now, or None.
@@ -176,7 +176,7 @@ class S3Sink:
             "ContentType": content_type_for(key),
             "Metadata": metadata,
             "ChecksumAlgorithm": "CRC32",
-            **self._encryption,
+            **self.encryption,
         }
         guard = _create_only(self._client) if create_only else contextlib.nullcontext()
         try:

@@ -24,7 +24,7 @@ import requests
 
 from . import body_pieces, ranges, source_answers, wire_encoding
 from .deadline import Deadline
-from .errors import UpstreamError
+from .errors import SourceGone, UpstreamError
 from .read_failures import STREAM_ERRORS, ShortRead, failure_words
 from .resume_budget import ResumeBudget
 from .source_answers import FileIdentity
@@ -141,7 +141,8 @@ class SourceFile:
             if self._first is not None:  # it had bytes a moment ago
                 raise UpstreamError(source_answers.changed(self._label, self._host))
             raise _EmptyFile()
-        raise UpstreamError(
+        failure = SourceGone if response.status_code in (403, 404, 410, 412) else UpstreamError
+        raise failure(
             source_answers.status_message(self._label, self._host, response.status_code, self._policy.max_retries)
         )
 
@@ -153,12 +154,12 @@ class SourceFile:
         except _EmptyFile:
             return FileIdentity(None, 0)
         try:
-            return FileIdentity(response.headers.get("ETag"), self._total(response))
+            encoding = wire_encoding.normalise(response.headers.get("Content-Encoding"))
+            return FileIdentity(response.headers.get("ETag"), self._total(response), encoding)
         finally:
             response.close()
 
     def probe_size(self) -> int | None:
-        """The file's size, probed (``probe``)."""
         return self.probe().size
 
     @staticmethod

@@ -19,10 +19,14 @@ _UNSATISFIED_RANGE = re.compile(r"bytes \*/(\d+)")
 
 @dataclass(frozen=True)
 class FileIdentity:
-    """Which version of the file a read holds itself to: the first response's ETag and total size."""
+    """Which version of the file a read holds itself to: the first response's ETag and total size.
+
+    ``encoding``: the Content-Encoding a size probe saw (a byte span of an encoded file cannot be
+    decoded on its own, so such a file is not split into parts)."""
 
     etag: str | None
     size: int | None
+    encoding: str = ""
 
 
 @dataclass(frozen=True)

@@ -101,11 +101,14 @@ class Transfer:
             identity=identity,
         )
 
-    def export_stream(self, source: SourceFile, columns: list[str] | None, gzip: bool) -> ExportStream:
+    def export_stream(
+        self, source: SourceFile, columns: list[str] | None, gzip: bool, records: RecordCounter | None = None
+    ) -> ExportStream:
         """Open ``source`` (a 403 or 404 fails here, before anything is written) and build the pipeline:
-        records counted, the header in front when ``columns`` is given, gzip when asked."""
+        records counted (by ``records``, a part's counter, when given), the header in front when
+        ``columns`` is given, gzip when asked."""
         source.open()
-        records = RecordCounter()
+        records = records or RecordCounter()
         chunks = records.counted(source.content())
         if columns is not None:
             chunks = with_header(columns, chunks)

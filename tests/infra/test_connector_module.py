@@ -62,6 +62,9 @@ ACCEPTED = {
     "code_signing_config_arn": None,
     "vpc_subnet_ids": ["subnet-0123456789abcdef0"],
     "vpc_security_group_ids": ["sg-0123456789abcdef0"],
+    "distributed_threshold_bytes": 0,
+    "max_parallel_parts": 1000,
+    "distributed_part_size_mib": 5,
 }
 REFUSED = {
     "name": "CI360",
@@ -105,6 +108,9 @@ REFUSED = {
     "code_signing_config_arn": "arn:aws:lambda:eu-west-1:111122223333:code-signing-config:csc-1",
     "vpc_subnet_ids": ["subnet-XYZ"],
     "vpc_security_group_ids": ["security-group"],
+    "distributed_threshold_bytes": 1.5,
+    "max_parallel_parts": 1001,
+    "distributed_part_size_mib": 4,
 }
 # Rules across two inputs, each broken on its own: (inputs, the message Terraform must give).
 REFUSED_TOGETHER = [
@@ -217,7 +223,12 @@ def test_terraform_defaults_are_the_functions_defaults():
     environment = function_environment({"name": "x"}, bucket_name="example-bucket")
     # The one deliberate difference: the contract's s3_key_prefix default is "" (the whole bucket);
     # a deployment defaults to ci360/, so that its role is scoped to a prefix.
-    assert load_config(environment) == dataclasses.replace(Config(bucket="example-bucket"), key_prefix="ci360/")
+    # And the state machine's ARN, which a deployment always has (the distributed path, §2.15).
+    assert load_config(environment) == dataclasses.replace(
+        Config(bucket="example-bucket"),
+        key_prefix="ci360/",
+        state_machine_arn="arn:aws:states:eu-west-1:123456789012:stateMachine:x-distributed",
+    )
     assert environment["POWERTOOLS_SERVICE_NAME"] == "x"
 
 

@@ -17,3 +17,9 @@ def test_dashboard_and_5xx_alarm_watch_this_workspace():
     assert wiring["service_name"] == "${local.name}" and wiring["metrics_namespace"] == "${var.metrics_namespace}"
     assert wiring["api_5xx_alarm_actions"] == "${var.alarm_sns_topic_arns}"
     assert "dashboard_url" in module(CONNECTOR)["output"] and "dashboard_url" in module("")["output"]
+
+
+def test_the_dashboard_shows_the_distributed_deliverys_executions():
+    dashboard = resource("modules/dashboard", "aws_cloudwatch_dashboard", "this")
+    assert "AWS/States" in str(module("modules/dashboard")["locals"]) and dashboard["dashboard_name"]
+    assert module(CONNECTOR)["module"]["dashboard"]["state_machine_arn"] == "${module.distributed.state_machine_arn}"

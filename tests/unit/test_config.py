@@ -69,3 +69,32 @@ def test_values_are_parsed():
 def test_invalid_values_name_the_variable(name, value):
     with pytest.raises(ConfigError, match=name):
         load_config({"s3_bucket_name": "b", name: value})
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({"state_machine_arn": "arn:aws:lambda:eu-west-1:123456789012:function:f"}, "state_machine_arn"),
+        ({"max_parallel_parts": "0"}, "max_parallel_parts"),
+        ({"max_parallel_parts": "1001"}, "max_parallel_parts"),
+        ({"distributed_threshold_bytes": "-1"}, "distributed_threshold_bytes"),
+        ({"delivery_mode": "distributed"}, "state_machine_arn"),  # distributed needs its state machine
+    ],
+)
+def test_distributed_settings_are_checked(values, named):
+    with pytest.raises(ConfigError, match=named):
+        load_config({"s3_bucket_name": "b", **values})
+
+
+def test_distributed_defaults():
+    config = Config(bucket="b")
+    assert (config.state_machine_arn, config.distributed_threshold_bytes, config.max_parallel_parts) == (
+        "",
+        32 * 1024**3,
+        32,
+    )
+    arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:ci360-distributed"
+    assert (
+        load_config({"s3_bucket_name": "b", "delivery_mode": "distributed", "state_machine_arn": arn}).state_machine_arn
+        == arn
+    )

@@ -43,6 +43,8 @@ def function_environment(inputs: dict[str, Any], bucket_name: str) -> dict[str, 
         "name": values["name"],
         "delivery_event_bus": "" if bus is None else bus,
         "glue_database": "" if glue is None else glue,  # created or existing, the same name
+        # Built from the partition, Region and account (data sources): an example account here.
+        "state_machine_arn": f"arn:aws:states:eu-west-1:123456789012:stateMachine:{values['name']}-distributed",
     }
     environment = {}
     for key, expression in module("modules/connector")["module"]["lambda"]["environment"].items():

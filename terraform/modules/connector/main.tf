@@ -14,6 +14,11 @@ locals {
   function_arn   = "arn:${data.aws_partition.current.partition}:lambda:${local.region}:${data.aws_caller_identity.current.account_id}:function:${local.function_name}"
   log_group_arn  = "arn:${data.aws_partition.current.partition}:logs:${local.region}:${data.aws_caller_identity.current.account_id}:log-group:${local.log_group_name}"
 
+  # The distributed path's state machine: its ARN is known before it exists, so the function's
+  # environment names it while the state machine's definition names the function (no cycle).
+  state_machine_name = "${local.name}-distributed"
+  state_machine_arn  = "arn:${data.aws_partition.current.partition}:states:${local.region}:${data.aws_caller_identity.current.account_id}:stateMachine:${local.state_machine_name}"
+
   # The delivery event's bus, as the function is told it and as IAM needs it (an ARN).
   delivery_event_bus = var.delivery_event_bus_name == null ? "" : var.delivery_event_bus_name
   delivery_event_bus_arn = (
@@ -111,10 +116,28 @@ module "lambda" {
     glue_database          = local.glue_database
     sse_algorithm          = var.sse_algorithm
     sse_kms_key_arn        = var.sse_kms_key_arn
+    # The distributed path (contract §2.15).
+    state_machine_arn           = local.state_machine_arn
+    distributed_threshold_bytes = tostring(var.distributed_threshold_bytes)
+    max_parallel_parts          = tostring(var.max_parallel_parts)
+    distributed_part_size_mib   = tostring(var.distributed_part_size_mib)
     # Powertools: metrics and log lines carry the deployment's service name, which the dashboard reads.
     POWERTOOLS_SERVICE_NAME      = local.name
     POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
   }
+}
+
+module "distributed" {
+  source = "../distributed"
+
+  name                 = local.state_machine_name
+  function_arn         = local.function_arn
+  function_role_name   = module.iam.role_name
+  bucket_arn           = module.bucket.bucket_arn
+  key_prefix           = var.s3_key_prefix
+  kms_key_arn          = var.sse_kms_key_arn == "" ? var.kms_key_arn : var.sse_kms_key_arn
+  log_retention_days   = var.log_retention_days
+  alarm_sns_topic_arns = var.alarm_sns_topic_arns
 }
 
 module "api" {
@@ -146,5 +169,6 @@ module "dashboard" {
   api_name              = local.name
   stage_name            = module.api.stage_name
   failure_queue_name    = module.lambda.failure_queue_name
+  state_machine_arn     = module.distributed.state_machine_arn
   api_5xx_alarm_actions = var.alarm_sns_topic_arns
 }

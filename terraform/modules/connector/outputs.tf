@@ -84,3 +84,13 @@ output "ci360_setup" {
        Logs: ${module.lambda.log_group_name}
   EOT
 }
+
+output "state_machine_arn" {
+  description = "ARN of the distributed delivery's state machine (delivery_mode distributed, or auto above distributed_threshold_bytes)."
+  value       = module.distributed.state_machine_arn
+}
+
+output "state_machine_console_url" {
+  description = "The distributed delivery's executions in the Step Functions console."
+  value       = module.distributed.console_url
+}

@@ -287,14 +287,14 @@ variable "overwrite" {
 }
 
 variable "delivery_mode" {
-  description = "sync: transfer, then answer; async: answer 202 and transfer in an asynchronous run; auto: async from async_threshold_bytes on."
+  description = "sync: transfer, then answer; async: answer 202 and transfer in an asynchronous run; distributed: answer 202 and copy parts on Step Functions; auto: async from async_threshold_bytes on, distributed from distributed_threshold_bytes on."
   type        = string
   default     = "auto"
   nullable    = false
 
   validation {
-    condition     = contains(["sync", "async", "auto"], var.delivery_mode)
-    error_message = "delivery_mode must be sync, async or auto."
+    condition     = contains(["sync", "async", "distributed", "auto"], var.delivery_mode)
+    error_message = "delivery_mode must be sync, async, distributed or auto."
   }
 }
 
@@ -585,5 +585,41 @@ variable "vpc_security_group_ids" {
   validation {
     condition     = (length(var.vpc_security_group_ids) > 0) == (length(var.vpc_subnet_ids) > 0)
     error_message = "vpc_subnet_ids and vpc_security_group_ids go together: set both or neither."
+  }
+}
+
+variable "distributed_threshold_bytes" {
+  description = "Data-file size from which auto mode delivers on Step Functions (Distributed Map); 32 GiB: what one invocation carries with room for .gz and cross-Region reads."
+  type        = number
+  default     = 34359738368
+  nullable    = false
+
+  validation {
+    condition     = var.distributed_threshold_bytes >= 0 && floor(var.distributed_threshold_bytes) == var.distributed_threshold_bytes
+    error_message = "distributed_threshold_bytes must be a whole number, 0 or more."
+  }
+}
+
+variable "max_parallel_parts" {
+  description = "Parts the distributed path copies at once (the Map's concurrency): each is one function invocation, so keep it below reserved_concurrency and the account's Lambda concurrency."
+  type        = number
+  default     = 32
+  nullable    = false
+
+  validation {
+    condition     = var.max_parallel_parts >= 1 && var.max_parallel_parts <= 1000 && floor(var.max_parallel_parts) == var.max_parallel_parts
+    error_message = "max_parallel_parts must be a whole number from 1 to 1000."
+  }
+}
+
+variable "distributed_part_size_mib" {
+  description = "Span of the data file each part of the distributed path copies (grown to fit 10,000 parts); a part is held in the function's memory."
+  type        = number
+  default     = 128
+  nullable    = false
+
+  validation {
+    condition     = var.distributed_part_size_mib >= 5 && var.distributed_part_size_mib <= 5120 && floor(var.distributed_part_size_mib) == var.distributed_part_size_mib
+    error_message = "distributed_part_size_mib must be a whole number from 5 to 5120."
   }
 }

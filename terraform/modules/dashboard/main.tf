@@ -7,6 +7,10 @@ locals {
   failures = [for code in ["400", "409", "502", "500"] :
   [var.metrics_namespace, "Failures", "service", var.service_name, "status_code", code, { stat = "Sum", label = code }]]
 
+  # The distributed path's state machine (AWS's own metrics).
+  executions = [for m in ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsAborted", "ExecutionsTimedOut"] :
+  ["AWS/States", m, "StateMachineArn", var.state_machine_arn, { stat = "Sum" }]]
+
   widgets = [
     { title = "Deliveries, duplicates, hand-offs, event and catalog failures", metrics = local.connector },
     {
@@ -42,6 +46,7 @@ locals {
       title   = "Failed asynchronous transfers waiting"
       metrics = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.failure_queue_name, { stat = "Maximum" }]]
     },
+    { title = "Distributed deliveries (Step Functions executions)", metrics = local.executions },
   ]
 }
 

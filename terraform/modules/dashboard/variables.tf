@@ -47,3 +47,8 @@ variable "api_5xx_alarm_actions" {
   description = "SNS topic ARNs notified when the webhook answers 5XX."
   type        = list(string)
 }
+
+variable "state_machine_arn" {
+  description = "ARN of the distributed delivery's state machine, whose executions the dashboard shows."
+  type        = string
+}

@@ -1,0 +1,243 @@
+"""The distributed path's steps, run by the state machine as Lambda tasks of this same function.
+
+``plan``: check the request again, read the metadata, cut the file into parts (``part_layout``),
+``CreateMultipartUpload`` (type, metadata, encryption, CRC32 as a whole-file upload has them) and
+write the plan and the part manifest the Map reads. ``part`` (one per Map item): ``part_copy``.
+``complete``: ``ListParts`` (paged), every part present, ``CompleteMultipartUpload`` under the same
+conditional-write rule as a whole-file upload, the rows combined in order (``part_counts``), then
+the catalog table and delivery event (``Connector.finish``, as every path). ``abort``: abort the
+upload, log the failure and count it. Each step returns a few small fields: no URL, no part list.
+A failing step raises an exception named after the failure (``UpstreamError``, ``Conflict``, …),
+which is the error name the state machine's Retry and Catch see.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from . import part_copy, part_layout
+from .connector import Connector, Outcome
+from .distributed import STEP_KEY, parse_request
+from .errors import BadRequest, Conflict, DestinationError
+from .handoff import Plan
+from .metadata import MetadataColumn
+from .part_counts import INSIDE, PartCounts, combine
+from .sink import content_type_for
+from .source_answers import FileIdentity
+from .state_objects import MANIFEST, PLAN, REQUEST, error_code
+from .transfer import Transferred
+from .units import MIB
+
+log = logging.getLogger(__name__)
+
+
+class Steps:
+    def __init__(self, connector: Connector) -> None:
+        self._connector = connector
+        config = self._config = connector.parts[0]
+        self._objects = connector.objects
+        self._s3 = connector.objects.client
+        self._bucket = config.bucket
+
+    def run(self, event: dict[str, Any], request_id: str) -> dict[str, Any] | Outcome:
+        request_key = event.get("request_key")
+        if not isinstance(request_key, str) or not self._objects.owns(request_key) or not request_key.endswith(REQUEST):
+            raise BadRequest("distributed step event names no request of this deployment")
+        folder = request_key.removesuffix(REQUEST)
+        step = event[STEP_KEY]
+        if step == "abort":
+            return self.abort(folder, event.get("error"))
+        plan, accepted_request_id, identity = self._request(request_key)
+        if step == "plan":
+            return self.plan(folder, plan, identity)
+        if step == "part":
+            return part_copy.copy_part(
+                self._connector, self._config, folder=folder, plan=plan, identity=identity, event=event
+            )
+        return self.complete(folder, plan, identity, accepted_request_id or request_id)
+
+    def _request(self, key: str) -> tuple[Plan, str, FileIdentity]:
+        try:
+            plan, request_id, identity = parse_request(self._objects.get(key))
+        except (TypeError, ValueError, KeyError) as exc:
+            raise BadRequest(f"invalid distributed request: {exc}") from None
+        return self._connector.check_again(plan), request_id, identity
+
+    def plan(self, folder: str, plan: Plan, identity: FileIdentity) -> dict[str, Any]:
+        metadata = self._connector.checked_metadata(plan)
+        columns = self._connector.header_columns(plan, metadata)
+        size = identity.size or 0
+        spans = part_layout.spans(size, self._config.distributed_part_size_mib * MIB)
+        upload = self._s3.create_multipart_upload(
+            Bucket=self._bucket,
+            Key=plan.key,
+            ContentType=content_type_for(plan.key),
+            Metadata=self._connector.object_metadata(plan),
+            ChecksumAlgorithm="CRC32",
+            **self._connector.parts[1].encryption,  # type: ignore[arg-type]
+        )
+        self._objects.put(
+            folder + PLAN,
+            {
+                "upload_id": upload["UploadId"],
+                "columns": columns,
+                # Read once, here: Complete catalogs with it even when the URLs have expired by then.
+                "metadata": None if metadata is None else [asdict(column) for column in metadata],
+                "parts": len(spans),
+                "started": time.time(),
+            },
+        )
+        manifest = [{"part": number, "start": start, "end": end} for number, (start, end) in enumerate(spans, 1)]
+        self._objects.put(folder + MANIFEST, manifest)
+        log.info("distributed delivery planned", extra={"key": plan.key, "parts": len(spans), "data_bytes": size})
+        return {
+            "bucket": self._bucket,
+            "manifest_key": folder + MANIFEST,
+            "parts": len(spans),
+            "max_parallel_parts": self._config.max_parallel_parts,
+        }
+
+    def complete(self, folder: str, plan: Plan, identity: FileIdentity, request_id: str) -> Outcome:
+        state = self._objects.get(folder + PLAN)
+        upload_id, count = state["upload_id"], int(state["parts"])
+        listed = self._listed_parts(plan.key, upload_id)
+        if listed is None:  # completed by an earlier try of this step whose answer was lost
+            done = self._connector.previous_delivery(plan)
+            if done is not None and done.duplicate:
+                self._objects.delete_folder(folder)
+                return done
+            raise DestinationError("the multipart upload is gone and the key does not hold this occurrence")
+        missing = [number for number in range(1, count + 1) if number not in listed]
+        if missing or len(listed) != count:
+            raise DestinationError(f"the upload has {len(listed)} of {count} parts (first missing: {missing[:1]})")
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            counts = list(pool.map(self._part_counts, [f"{folder}parts/{n}.json" for n in range(1, count + 1)]))
+        parts = [PartCounts.from_json(c["counts"]) for c in counts]
+        rows = combine(parts)
+        again = [
+            n
+            for n, (part, start) in enumerate(zip(parts, rows.starts, strict=True), 1)
+            if start == INSIDE and not part.same_output
+        ]
+        if again:  # started inside a quoted field, and what the counter leaves out differs there
+            self._copy_again(folder, plan, identity, again)
+            listed = self._listed_parts(plan.key, upload_id) or {}
+        try:
+            self._complete_upload(plan.key, upload_id, [listed[n] for n in range(1, count + 1)])
+        except Conflict:
+            self._abort_upload(plan.key, upload_id)
+            return self._connector.lost_race(plan)  # this occurrence won: a duplicate; else Conflict
+        moved = Transferred(
+            rows=rows.rows,
+            line_breaks_in_fields=rows.line_breaks_in_fields,
+            escape_characters=rows.escape_characters,
+            data_bytes=sum(int(c["data_bytes"]) for c in counts),
+            object_bytes=sum(int(part["Size"]) for part in listed.values()),
+            part_size=int(listed[1]["Size"]),
+            seconds=time.time() - float(state["started"]),
+        )
+        log.info(
+            "distributed delivery completed",
+            extra={"key": plan.key, "parts": count, "rows": moved.rows, "object_bytes": moved.object_bytes},
+        )
+        metadata = None if state["metadata"] is None else [MetadataColumn(**c) for c in state["metadata"]]
+        outcome = self._connector.finish(plan, moved, state["columns"], metadata, request_id)
+        self._objects.delete_folder(folder)
+        return outcome
+
+    def _copy_again(self, folder: str, plan: Plan, identity: FileIdentity, numbers: list[int]) -> None:
+        manifest = {item["part"]: item for item in self._objects.get(folder + MANIFEST)}
+        log.info("parts copied again inside quotes", extra={"key": plan.key, "parts": len(numbers)})
+        for number in numbers:
+            part_copy.copy_part(
+                self._connector,
+                self._config,
+                folder=folder,
+                plan=plan,
+                identity=identity,
+                event=manifest[number],
+                passes_on=INSIDE,
+            )
+
+    def _part_counts(self, key: str) -> dict[str, Any]:
+        document: dict[str, Any] = self._objects.get(key)
+        return document
+
+    def _listed_parts(self, key: str, upload_id: str) -> dict[int, dict[str, Any]] | None:
+        """The upload's parts by number; None when the upload no longer exists."""
+        pages = self._s3.get_paginator("list_parts").paginate(Bucket=self._bucket, Key=key, UploadId=upload_id)
+        listed: dict[int, dict[str, Any]] = {}
+        try:
+            for page in pages:
+                for part in page.get("Parts", ()):
+                    listed[int(part["PartNumber"])] = dict(part)
+        except ClientError as exc:
+            if error_code(exc) == "NoSuchUpload":
+                return None
+            raise DestinationError(f"could not list the upload's parts: {error_code(exc)}") from None
+        return listed
+
+    def _complete_upload(self, key: str, upload_id: str, parts: list[dict[str, Any]]) -> None:
+        completed = []
+        for part in parts:
+            entry = {"PartNumber": part["PartNumber"], "ETag": part["ETag"]}
+            if part.get("ChecksumCRC32"):
+                entry["ChecksumCRC32"] = part["ChecksumCRC32"]
+            completed.append(entry)
+        extra = {} if self._config.overwrite else {"IfNoneMatch": "*"}
+        try:
+            self._s3.complete_multipart_upload(
+                Bucket=self._bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": completed},  # type: ignore[typeddict-item]
+                **extra,  # type: ignore[arg-type]
+            )
+        except ClientError as exc:
+            code = error_code(exc)
+            if code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+                raise Conflict(f"s3://{self._bucket}/{key} already exists and overwrite is false") from None
+            raise DestinationError(f"S3 rejected completing s3://{self._bucket}/{key}: {code}") from None
+        except BotoCoreError as exc:
+            raise DestinationError(f"could not reach S3 ({type(exc).__name__})") from None
+
+    def _abort_upload(self, key: str, upload_id: str) -> None:
+        try:
+            self._s3.abort_multipart_upload(Bucket=self._bucket, Key=key, UploadId=upload_id)
+        except ClientError as exc:
+            if error_code(exc) != "NoSuchUpload":
+                raise DestinationError(f"could not abort the upload: {error_code(exc)}") from None
+
+    def abort(self, folder: str, error: Any) -> dict[str, Any]:
+        """Nothing at the key, no upload left open, the working files gone; the failure logged and returned."""
+        name = str(error.get("Error", "")) if isinstance(error, dict) else ""
+        cause = str(error.get("Cause", "")) if isinstance(error, dict) else ""
+        aborted = False
+        try:
+            state = self._objects.get(folder + PLAN)
+            plan, _, _ = parse_request(self._objects.get(folder + REQUEST))
+        except (DestinationError, TypeError, ValueError, KeyError):
+            state, plan = None, None  # the plan step failed before it opened an upload
+        if state is not None and plan is not None:
+            self._abort_upload(plan.key, state["upload_id"])
+            aborted = True
+        self._objects.delete_folder(folder)
+        log.error(
+            "distributed delivery failed",
+            extra={"error": name[:100], "reason": part_copy.safe_cause(cause), "upload_aborted": aborted},
+        )
+        return {"status": status_of(name), "upload_aborted": aborted}
+
+
+_STATUS_CODES = {"BadRequest": 400, "Conflict": 409, "UpstreamError": 502, "SourceGone": 502}
+
+
+def status_of(error_name: str) -> int:
+    """The status code a synchronous delivery would have answered for the failure ``error_name``."""
+    return _STATUS_CODES.get(error_name, 500)

@@ -1,0 +1,355 @@
+"""delivery_mode=distributed end to end: the deployed state machine (moto executes it), the real handler
+for every step, moto S3 and the staging server.
+
+Parts are 5 MiB (``distributed_part_size_mib``, S3's minimum), so a 12 MiB export is three parts.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from devkit.events import answer, bulk_request, proxy_event, sample_bytes
+from devkit.local.context import LocalContext
+from devkit.local.staging import SIGNATURE, Behaviour
+from devkit.local.state_machine import LocalStateMachine, state_machine
+from s3_bulk_upload.handler import lambda_handler
+from s3_bulk_upload.records import RecordCounter
+
+HEADER = sample_bytes("metadata_header.csv")
+MIB = 1024 * 1024
+PART = 5 * MIB
+STATE_LIMIT = 256 * 1024
+
+
+def csv_lines(size: int, seed: int = 7) -> bytes:
+    """CSV rows of about ``size`` bytes that compress about 2x (so .gz parts exercise the padding)."""
+    rng = random.Random(seed)
+    lines, have, n = [], 0, 0
+    while have < size:
+        line = f"{n},{rng.getrandbits(128):032x},{rng.choice(['a', 'b', 'c'])}\n".encode()
+        lines.append(line)
+        have += len(line)
+        n += 1
+    return b"".join(lines)
+
+
+def single_path_rows(data: bytes) -> tuple[int, int]:
+    counter = RecordCounter()
+    counter.feed(data)
+    return counter.total, counter.line_breaks_in_fields
+
+
+@pytest.fixture
+def machine(moto_endpoint, bucket, staging, monkeypatch) -> Iterator[LocalStateMachine]:
+    monkeypatch.setenv("delivery_mode", "distributed")
+    monkeypatch.setenv("distributed_part_size_mib", "5")
+    monkeypatch.setenv("max_parallel_parts", "4")
+    with state_machine(moto_endpoint, lambda_handler, timeout_seconds=120) as local:
+        monkeypatch.setenv("state_machine_arn", local.arn)
+        yield local
+
+
+def execution_of(local: LocalStateMachine) -> dict[str, Any]:
+    """The one execution of the state machine, once it has ended."""
+    sfn = boto3.client("stepfunctions")
+    deadline = time.monotonic() + 120
+    while True:
+        executions = sfn.list_executions(stateMachineArn=local.arn)["executions"]
+        assert len(executions) == 1, executions
+        described = sfn.describe_execution(executionArn=executions[0]["executionArn"])
+        if described["status"] != "RUNNING":
+            return described
+        assert time.monotonic() < deadline, "the execution did not end"
+        time.sleep(0.2)
+
+
+def history_is_small_and_holds_no_url(execution_arn: str) -> None:
+    sfn = boto3.client("stepfunctions")
+    events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    assert events
+    for event in events:
+        text = json.dumps(event, default=str)
+        assert SIGNATURE not in text and "X-Amz-Signature" not in text
+        for details in event.values():
+            if isinstance(details, dict):
+                for name in ("input", "output", "parameters"):
+                    assert len(details.get(name, "")) < STATE_LIMIT
+
+
+def deliver(staging, data: bytes, key: str = "exports/churn.csv", **extra) -> dict[str, Any]:
+    request = bulk_request(staging.put("/d.csv", data), staging.put("/m.csv", HEADER), key, **extra)
+    response = lambda_handler(proxy_event(request), LocalContext())
+    assert response["statusCode"] == 202, response
+    return answer(response)
+
+
+def test_a_distributed_delivery_is_header_and_source_byte_for_byte(s3, bucket, staging, machine):
+    data = csv_lines(12 * MIB)
+    body = deliver(staging, data)
+    assert body["status"] == "Accepted" and body["upload_filename"] == "exports/churn.csv"
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    obj = s3.get_object(Bucket=bucket, Key="exports/churn.csv")
+    assert obj["Body"].read() == HEADER + data
+    assert obj["ContentType"] == "text/csv"
+    assert obj["Metadata"]["ci360-occurrence-id"]
+    output = json.loads(execution["output"])
+    assert (output["rows"], output["duplicate"]) == (single_path_rows(data)[0], False)
+    assert len(machine.invocations.steps("part")) == 3
+    history_is_small_and_holds_no_url(execution["executionArn"])
+    # The working files (the request holds the URLs) are gone; no upload is left open.
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])] == ["exports/churn.csv"]
+    assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
+
+
+def test_a_gz_key_gunzips_to_header_and_source_one_member_per_part(s3, bucket, staging, machine):
+    data = csv_lines(12 * MIB)
+    deliver(staging, data, "exports/churn.csv.gz")
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    obj = s3.get_object(Bucket=bucket, Key="exports/churn.csv.gz")
+    assert obj["ContentType"] == "application/gzip"
+    assert gzip.decompress(obj["Body"].read()) == HEADER + data
+    assert json.loads(execution["output"])["rows"] == single_path_rows(data)[0]
+
+
+def test_rows_are_exact_with_a_quoted_line_break_across_a_part_boundary(s3, bucket, staging, machine):
+    before = csv_lines(PART - 200)  # then a record of "2"s up to 10 bytes before the boundary (no empty line)
+    straddling = b'1,"a field whose line\nbreaks",x\n'  # its quote opens before byte 5 MiB, its line break after
+    data = before + b"2" * (PART - len(before) - 10) + b"\n" + straddling + csv_lines(2 * MIB, seed=3) + b"last,no,end"
+    assert data.index(b"\n", PART - 10 + 10) >= PART  # the quoted line break is in part 2
+    deliver(staging, data)
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + data
+    rows, line_breaks = single_path_rows(data)
+    assert json.loads(execution["output"])["rows"] == rows
+    assert line_breaks == 1
+
+
+def test_a_part_that_meets_a_transient_503_is_retried_and_the_delivery_succeeds(
+    s3, bucket, staging, machine, monkeypatch
+):
+    monkeypatch.setenv("source_max_retries", "0")  # the part fails at once: the state machine's Retry must help
+    data = csv_lines(12 * MIB)
+
+    def part_2_meets_a_503(event):
+        if (
+            event.get("ci360_distributed") == "part"
+            and event["part"] == 2
+            and len(machine.invocations.steps("part")) <= 3
+        ):
+            staging.files["/d.csv"].behaviour = Behaviour(status=503, status_times=1)
+
+    machine.invocations.before = part_2_meets_a_503
+    deliver(staging, data)
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    assert staging.files["/d.csv"].behaviour.status_times == 0  # the 503 was served
+    assert len(machine.invocations.steps("part")) == 4  # part 2 twice
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + data
+
+
+def test_a_part_that_cannot_be_read_fails_the_execution_aborts_the_upload_and_writes_nothing(
+    s3, bucket, staging, machine
+):
+    data = csv_lines(12 * MIB)
+
+    def url_expires_at_part_3(event):
+        if event.get("ci360_distributed") == "part" and event["part"] == 3:
+            staging.files["/d.csv"].behaviour = Behaviour(status=403)
+
+    machine.invocations.before = url_expires_at_part_3
+    deliver(staging, data)
+    execution = execution_of(machine)
+    assert execution["status"] == "FAILED"
+    # AWS fails the Map at the child's failure (States.ExceedToleratedFailureThreshold); moto ignores the
+    # tolerance and goes on to Complete, whose part check finds part 3 missing: either way, Abort runs.
+    assert execution.get("error") in ("States.ExceedToleratedFailureThreshold", "DestinationError")
+    part_3 = [e for e in machine.invocations.steps("part") if e["part"] == 3]
+    assert len(part_3) == 1  # SourceGone (403: the URL expired) is not retried
+    assert SIGNATURE not in json.dumps(execution, default=str)
+    assert len(machine.invocations.steps("abort")) == 1
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0  # no object, no working files
+    assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
+    history_is_small_and_holds_no_url(execution["executionArn"])
+
+
+def test_racing_redeliveries_start_one_execution_and_a_resend_after_success_is_a_duplicate(
+    s3, bucket, staging, machine
+):
+    data = csv_lines(6 * MIB)
+    request = bulk_request(staging.put("/d.csv", data), staging.put("/m.csv", HEADER))
+    answers: list[dict[str, Any]] = []
+
+    def send() -> None:
+        answers.append(lambda_handler(proxy_event(request), LocalContext()))
+
+    senders = [threading.Thread(target=send) for _ in range(4)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    assert [a["statusCode"] for a in answers] == [202] * 4
+    execution = execution_of(machine)  # exactly one
+    assert execution["status"] == "SUCCEEDED", execution
+    again = lambda_handler(proxy_event(request), LocalContext())
+    assert again["statusCode"] == 200 and answer(again)["duplicate"] is True
+    assert len(machine.invocations.steps("plan")) == 1
+
+
+def emf_metrics(text: str) -> dict[str, list[float]]:
+    values: dict[str, list[float]] = {}
+    for line in text.splitlines():
+        if line.startswith('{"_aws"'):
+            document = json.loads(line)
+            for directive in document["_aws"]["CloudWatchMetrics"]:
+                for metric in directive["Metrics"]:
+                    value = document[metric["Name"]]
+                    values.setdefault(metric["Name"], []).extend(value if isinstance(value, list) else [value])
+    return values
+
+
+def test_event_table_metrics_and_logs_are_those_of_a_synchronous_delivery(
+    s3, bucket, staging, machine, delivery_bus, glue_database, monkeypatch, capsys, caplog
+):
+    data = csv_lines(6 * MIB) + b'9,"quoted\nbreak",z\n'
+    monkeypatch.setenv("delivery_mode", "sync")
+    request = bulk_request(staging.put("/d.csv", data), staging.put("/m.csv", HEADER), "exports/sync/churn.csv")
+    synchronous = answer(lambda_handler(proxy_event(request), LocalContext()))
+    monkeypatch.setenv("delivery_mode", "distributed")
+    deliver(staging, data, "exports/distributed/churn.csv", occurrenceId="another-occurrence")
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    assert json.loads(execution["output"])["rows"] == synchronous["rows"]
+
+    by_key = {event["detail"]["key"]: event["detail"] for event in delivery_bus.received() + delivery_bus.received()}
+    sync_event, distributed_event = by_key["exports/sync/churn.csv"], by_key["exports/distributed/churn.csv"]
+    differ = {"key", "s3_uri", "seconds", "request_id", "glue_table", "occurrence_id"}
+    assert {k: v for k, v in distributed_event.items() if k not in differ} == {
+        k: v for k, v in sync_event.items() if k not in differ
+    }
+    assert distributed_event["glue_table"] == "distributed"
+
+    glue = boto3.client("glue")
+    tables = {name: glue.get_table(DatabaseName=glue_database, Name=name)["Table"] for name in ("sync", "distributed")}
+    assert tables["distributed"]["StorageDescriptor"]["Columns"] == tables["sync"]["StorageDescriptor"]["Columns"]
+    assert tables["distributed"]["Parameters"].keys() == tables["sync"]["Parameters"].keys()
+
+    metrics = emf_metrics(capsys.readouterr().out)
+    assert metrics["Deliveries"] == [1.0, 1.0] and metrics["Rows"] == [synchronous["rows"]] * 2
+    assert SIGNATURE not in caplog.text
+
+
+def test_a_failed_distributed_delivery_is_counted_once_and_logged_without_its_url(
+    s3, bucket, staging, machine, capsys, caplog
+):
+    def file_replaced_at_part_2(event):
+        if event.get("ci360_distributed") == "part" and event["part"] == 2:
+            staging.files["/d.csv"].content = b"x" * len(staging.files["/d.csv"].content)
+
+    machine.invocations.before = file_replaced_at_part_2
+    deliver(staging, csv_lines(12 * MIB))
+    assert execution_of(machine)["status"] == "FAILED"
+    assert emf_metrics(capsys.readouterr().out)["Failures"] == [1.0]
+    assert "distributed delivery failed" in caplog.text
+    assert SIGNATURE not in caplog.text
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def test_what_one_20_s_invocation_cannot_carry_the_distributed_path_delivers(
+    s3, bucket, staging, moto_endpoint, monkeypatch
+):
+    """A source capped at 1 MiB/s per connection, one connection: 40 MiB need 40 s in one invocation.
+    With a 20 s timeout (16 s before the reserve) the single path stops cleanly (500, nothing
+    written); parts of 5 MiB, 5 s each, each in an invocation of its own, deliver it."""
+    monkeypatch.setenv("source_connections", "1")
+    monkeypatch.setenv("distributed_part_size_mib", "5")
+    monkeypatch.setenv("max_parallel_parts", "8")
+    data = csv_lines(40 * MIB)
+    request = bulk_request(staging.put("/d.csv", data), staging.put("/m.csv", HEADER))
+    staging.rate_limit = MIB
+    with state_machine(moto_endpoint, lambda_handler, timeout_seconds=20) as local:
+        monkeypatch.setenv("state_machine_arn", local.arn)
+        monkeypatch.setenv("delivery_mode", "sync")
+        single = lambda_handler(proxy_event(request), LocalContext(timeout_seconds=20))
+        assert single["statusCode"] == 500, single
+        assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+        monkeypatch.setenv("delivery_mode", "distributed")
+        accepted = lambda_handler(proxy_event(request), LocalContext(timeout_seconds=20))
+        assert accepted["statusCode"] == 202, accepted
+        execution = execution_of(local)
+        assert execution["status"] == "SUCCEEDED", execution
+        assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + data
+        parts = -(-len(data) // PART)  # 9: the last holds the few bytes past 40 MiB
+        assert sorted(e["part"] for e in local.invocations.steps("part")) == list(range(1, parts + 1))  # no retry
+
+
+def test_a_complete_step_retried_after_the_upload_was_completed_succeeds_as_a_duplicate(
+    s3, bucket, staging, machine, monkeypatch
+):
+    from s3_bulk_upload.state_objects import StateObjects
+
+    real_delete = StateObjects.delete_folder
+    crashes: list[str] = []
+
+    def crash_once(self, folder):
+        if not crashes:
+            crashes.append(folder)
+            raise RuntimeError("the invocation ended here")
+        real_delete(self, folder)
+
+    monkeypatch.setattr(StateObjects, "delete_folder", crash_once)
+    data = csv_lines(6 * MIB)
+    deliver(staging, data)
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    assert len(machine.invocations.steps("complete")) == 2
+    assert json.loads(execution["output"])["duplicate"] is True
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + data
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["exports/churn.csv"]
+
+
+def test_a_content_encoded_source_is_not_split_but_delivered_by_one_asynchronous_run(s3, bucket, staging, machine):
+    """A byte span of a gzip-encoded response cannot be decoded alone: the file goes the single way."""
+    data = csv_lines(6 * MIB)
+    url = staging.put("/d.csv", gzip.compress(data), Behaviour(content_encoding="gzip"))
+    request = bulk_request(url, staging.put("/m.csv", HEADER))
+    response = lambda_handler(proxy_event(request), LocalContext(invoked_function_arn=machine.function_arn))
+    assert response["statusCode"] == 202, response
+    assert boto3.client("stepfunctions").list_executions(stateMachineArn=machine.arn)["executions"] == []
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + data
+
+
+def single_path_object(data: bytes) -> bytes:
+    """What the single path writes for ``data``: the counter leaves empty lines out."""
+    return b"".join(RecordCounter().counted(iter([data])))
+
+
+def test_empty_lines_and_a_quoted_field_holding_one_across_a_boundary_are_what_the_single_path_writes(
+    s3, bucket, staging, machine, caplog
+):
+    """Part 2 starts inside a quoted field that holds an empty line: copied outside quotes, that line
+    would be left out; Complete copies the part again inside quotes. Empty lines elsewhere are left out."""
+    before = csv_lines(PART - 200)
+    opening = b'7,"a field that opens here and holds\n'
+    filler = b"x" * (PART - len(before) - len(opening) - 1) + b"\n"  # part 2 starts at inside's "\n\n"
+    inside = b'\n\nan empty line",y\n\n\r\n'  # in the field: kept; after it: empty lines, left out
+    data = before + opening + filler + inside + csv_lines(2 * MIB, seed=5)
+    assert len(before) + len(opening) + len(filler) == PART
+    deliver(staging, data)
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + single_path_object(data)
+    assert json.loads(execution["output"])["rows"] == single_path_rows(data)[0]
+    copies_of_part_2 = [e for e in machine.invocations.steps("part") if e["part"] == 2]
+    assert len(copies_of_part_2) == 1 and "parts copied again inside quotes" in caplog.text  # by Complete

@@ -1,0 +1,91 @@
+"""modules/distributed: the state machine runs the ASL file the tests execute, and its role and the
+function's extra grants are exactly what the distributed path does."""
+
+from __future__ import annotations
+
+import json
+
+from devkit.local.state_machine import ASL_FILE, definition
+from devkit.terraform.config import module, resource
+
+DISTRIBUTED = "modules/distributed"
+
+
+def states() -> dict:
+    return json.loads(definition("arn:aws:lambda:eu-west-1:123456789012:function:f"))["States"]
+
+
+def statements(document: str) -> dict:
+    return {s["sid"]: s for s in module(DISTRIBUTED)["data"]["aws_iam_policy_document"][document]["statement"]}
+
+
+def test_terraform_deploys_the_definition_the_tests_execute():
+    machine = resource(DISTRIBUTED, "aws_sfn_state_machine", "this")
+    assert (
+        machine["definition"]
+        == '${templatefile("${path.module}/state_machine.asl.json", {function_arn = var.function_arn})}'
+    )
+    assert ASL_FILE.parent.name == "distributed" and machine["type"] == "STANDARD"
+    assert machine["tracing_configuration"][0]["enabled"] is True
+    logging = machine["logging_configuration"][0]
+    assert logging["level"] == "ERROR" and logging["include_execution_data"] is False
+
+
+def test_every_state_fails_into_abort_and_abort_into_fail():
+    every = states()
+    for name, state in every.items():
+        if name in ("Abort", "Failed"):
+            continue
+        assert [c["Next"] for c in state["Catch"]] == ["Abort"] and state["Catch"][0]["ErrorEquals"] == ["States.ALL"]
+    assert every["Abort"]["Next"] == "Failed" and every["Failed"]["Type"] == "Fail"
+
+
+def test_the_map_is_distributed_over_the_manifest_and_keeps_its_output_small():
+    copy = states()["Copy parts"]
+    assert copy["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    assert copy["ItemReader"]["Resource"] == "arn:aws:states:::s3:getObject"
+    assert "ItemBatcher" not in copy and copy["MaxConcurrencyPath"] == "$.plan.max_parallel_parts"
+    assert copy["ResultPath"] is None  # the children's {} outputs are dropped
+    (child,) = copy["ItemProcessor"]["States"].values()
+    assert child["OutputPath"] is None  # each child's output is {}: 10,000 of them stay far under 256 KiB
+    permanent = child["Retry"][0]
+    assert permanent["MaxAttempts"] == 0 and "SourceGone" in permanent["ErrorEquals"]
+
+
+def test_no_state_names_a_url():
+    text = json.dumps(states()).lower()
+    assert "data_url" not in text and "presigned" not in text and "metadata_url" not in text
+
+
+def test_the_state_machine_role_is_least_privilege():
+    granted = statements("state_machine")
+    assert granted["RunTheSteps"]["actions"] == ["lambda:InvokeFunction"]
+    assert granted["RunTheSteps"]["resources"] == ["${var.function_arn}", "${var.function_arn}:*"]
+    assert granted["ReadThePartManifest"] == {
+        "sid": "ReadThePartManifest",
+        "actions": ["s3:GetObject"],
+        "resources": ["${local.working_files}"],
+    }
+    assert granted["RunTheMapsChildren"]["resources"] == ["${local.arn}"]
+    for sid, statement in granted.items():
+        if statement["resources"] == ["*"]:
+            assert all(a.split(":")[0] in ("logs", "xray") for a in statement["actions"]), sid
+
+
+def test_the_function_may_start_this_state_machine_only():
+    granted = statements("function")
+    assert granted["StartTheDistributedDelivery"]["actions"] == ["states:StartExecution"]
+    assert granted["StartTheDistributedDelivery"]["resources"] == ["${local.arn}"]
+    assert granted["RemoveWorkingFiles"]["resources"] == ["${local.working_files}"]
+    assert (
+        module(DISTRIBUTED)["locals"]["_blocks"][0]["working_files"]
+        == "${var.bucket_arn}/${var.key_prefix}.ci360-connector/executions/*"
+    )
+
+
+def test_a_failed_execution_raises_the_alarm_and_the_arn_is_an_output():
+    alarm = resource(DISTRIBUTED, "aws_cloudwatch_metric_alarm", "failed")
+    assert (alarm["namespace"], alarm["metric_name"], alarm["threshold"]) == ("AWS/States", "ExecutionsFailed", 0)
+    connector = module("modules/connector")
+    assert connector["module"]["distributed"]["function_arn"] == "${local.function_arn}"
+    assert {"state_machine_arn", "state_machine_console_url"} <= set(connector["output"]) & set(module("")["output"])
