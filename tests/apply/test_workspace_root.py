@@ -149,7 +149,7 @@ def terraform_command(tmp_path: Path) -> str:
     return str(command)
 
 
-def test_an_execution_log_group_api_gateway_created_is_imported_once(workspaces, aws, terraform_command):
+def test_an_execution_log_group_api_gateway_created_is_imported_once(workspaces, aws, terraform_command, monkeypatch):
     """A workspace applied before the group was in its configuration (issue 26, item 8): the group
     exists, without retention, and the apply fails on it until `make import-log-group` imports it."""
     from devkit.terraform import import_log_group
@@ -166,6 +166,8 @@ def test_an_execution_log_group_api_gateway_created_is_imported_once(workspaces,
     assert EXECUTION_LOG_GROUP in {address for address, _, _ in failed.diagnostics()}
     assert "ResourceAlreadyExistsException" in json.dumps(failed.diagnostics())
 
+    for name, value in workspaces.env.items():  # the script's terraform runs in this environment
+        monkeypatch.setenv(name, value)
     said = import_log_group.run(terraform_command, str(workspaces.directory), "dev", tfvars)
     assert said == f"imported {existing} into workspace dev: the next apply sets its retention"
     assert changes(workspaces.plan(tfvars, variables=variables)) == {

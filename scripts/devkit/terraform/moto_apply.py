@@ -14,8 +14,10 @@ of the configuration with
   itself, which serves a proxied request by its path. Go never proxies ``localhost`` or
   ``127.0.0.1``, so only the account-prefixed S3 Control host goes through the proxy.
 
-What moto cannot serve is listed in ``MOTO_GAPS`` with the reason; those resources are left out
-of the apply (``-exclude``) and stay covered by the offline schema check (tests/infra).
+What moto cannot serve is listed in ``MOTO_GAPS`` with the reason. Terraform 1.15 has no
+``-exclude``, and those resources are leaves: the apply runs whole, the suite asserts they are the
+only resources that fail, and the next plan must create exactly them and change nothing else. They
+stay covered by the offline schema check and module tests (tests/infra).
 """
 
 from __future__ import annotations
