@@ -4,17 +4,17 @@ provider against one moto server (``devkit.terraform.moto_apply``). Skipped, in 
 
 from __future__ import annotations
 
-import contextlib
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import boto3
 import pytest
 
-from devkit.local import moto_server
+from devkit.local.loopback import LOOPBACK, free_port
+from devkit.processes import server_process
 from devkit.terraform import moto_apply
 
 
@@ -30,11 +30,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def moto_for_terraform() -> Iterator[str]:
-    """A moto server of its own (its CPU is not the test's), with AWS's managed IAM policies, which
-    the configurations attach (AmazonAPIGatewayPushToCloudWatchLogs, AWSLambdaVPCAccessExecutionRole)."""
-    with contextlib.ExitStack() as stack:
-        with mock.patch.dict(os.environ, {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}):
-            endpoint = stack.enter_context(moto_server.moto_server(in_process=False))
+    """A moto server of its own (its CPU is not the test's) that reads back as AWS does where the
+    provider depends on it (devkit.terraform.moto_as_aws), with AWS's managed IAM policies."""
+    port = free_port()
+    command = [sys.executable, "-m", "devkit.terraform.moto_as_aws", "-H", LOOPBACK, "-p", str(port)]
+    endpoint = f"http://{LOOPBACK}:{port}"
+    with server_process(command, endpoint + "/moto-api/"):
         yield endpoint
 
 

@@ -117,8 +117,10 @@ REFUSED_TOGETHER = [
     ),
     ({"sse_algorithm": "AES256", "sse_kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:key/1"}, "sse_kms_key_arn"),
     # Issue 26, item 9: IAM statements on an alias do not cover its key: every upload would be denied.
-    ({"sse_algorithm": "aws:kms", "sse_kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:alias/exports"},
-     "Not an alias ARN"),
+    (
+        {"sse_algorithm": "aws:kms", "sse_kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:alias/exports"},
+        "Not an alias ARN",
+    ),
     ({"lakeformation_grants": True}, "lakeformation_grants needs a catalog database"),
     ({"attach_waf_web_acl": True}, "waf_web_acl_arn"),
     ({"run_in_vpc": True, "vpc_subnet_ids": ["subnet-0123456789abcdef0"]}, "vpc_security_group_ids"),

@@ -96,7 +96,8 @@ resource "aws_api_gateway_deployment" "this" {
       aws_api_gateway_integration.lambda.uri,
       aws_api_gateway_integration.lambda.timeout_milliseconds,
       aws_api_gateway_model.bulk_request.id,
-      aws_api_gateway_model.bulk_request.schema,
+      # The model's schema reads back normalised (not as the file's text): the file is what changes.
+      filesha1("${path.module}/bulk_request.schema.json"),
       aws_api_gateway_request_validator.body.id,
       aws_api_gateway_request_validator.body.validate_request_body,
       aws_api_gateway_gateway_response.bad_request_body.response_templates,
