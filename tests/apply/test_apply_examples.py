@@ -87,48 +87,6 @@ def test_the_existing_bucket_is_only_read(existing_bucket, aws):
     assert environment["s3_bucket_name"] == EXISTING_BUCKET and environment["s3_key_prefix"] == "incoming/ci360/"
 
 
-def test_the_deployed_configuration_delivers_into_what_the_apply_created(
-    complete, aws, staging, moto_for_terraform, monkeypatch
-):
-    """moto cannot run the deployed function: its Lambda runs code only in a Docker container
-    (moto/awslambda/models.py, LambdaFunction._invoke_lambda), and no Docker daemon is required
-    here. So the function's code runs in this process with the environment the apply gave the
-    deployed function (read back from moto's Lambda), against the bucket, key, bus and database the
-    apply created: the object lands encrypted with the example's key, the table is registered and
-    the delivery event reaches the example's bus."""
-    from devkit.events import answer, bulk_request, new_occurrence, proxy_event, sample_bytes
-    from devkit.local.context import LocalContext
-    from s3_bulk_upload.handler import lambda_handler
-
-    environment = aws("lambda").get_function_configuration(FunctionName="ci360-s3-example")["Environment"]["Variables"]
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_for_terraform)
-    monkeypatch.setenv("source_host_allowlist", f"127.0.0.1:{staging.port}")  # the stand-in for CI360's S3
-    events, sqs = aws("events"), aws("sqs")
-    queue_url = sqs.create_queue(QueueName="ci360-s3-example-landed")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    bus = environment["delivery_event_bus"]
-    events.put_rule(Name="landed", EventBusName=bus, EventPattern=json.dumps({"source": ["ci360.s3-bulk-connector"]}))
-    events.put_targets(Rule="landed", EventBusName=bus, Targets=[{"Id": "queue", "Arn": queue_arn}])
-
-    data, header = sample_bytes("data.csv"), sample_bytes("metadata_header.csv")
-    document = bulk_request(staging.put("/d.csv", data), staging.put("/m.csv", header), "churn/2024.csv",
-                            **new_occurrence())  # fmt: skip
-    response = lambda_handler(proxy_event(document), LocalContext())
-    body = answer(response)
-    assert response["statusCode"] == 200, body
-    key = environment["s3_key_prefix"] + "churn/2024.csv"
-    head = aws("s3").head_object(Bucket=environment["s3_bucket_name"], Key=key)
-    assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", environment["sse_kms_key_arn"])
-    table = aws("glue").get_table(DatabaseName=environment["glue_database"], Name=body["glue_table"])["Table"]
-    assert table["StorageDescriptor"]["Location"].startswith(f"s3://{environment['s3_bucket_name']}/")
-    received = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1)["Messages"]
-    assert json.loads(received[0]["Body"])["detail"]["s3_uri"] == f"s3://{environment['s3_bucket_name']}/{key}"
-    events.remove_targets(Rule="landed", EventBusName=bus, Ids=["queue"])
-    events.delete_rule(Name="landed", EventBusName=bus)
-
-
 def test_destroying_complete_leaves_only_its_bucket(complete, aws):
     refused = complete.destroy()
     assert refused.returncode != 0
