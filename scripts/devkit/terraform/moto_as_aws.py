@@ -45,7 +45,7 @@ def mend() -> None:
 
     RestAPI.to_dict = to_dict  # type: ignore[method-assign]
 
-    import xmltodict
+    import xmltodict  # type: ignore[import-untyped]
     from moto.s3.responses import S3Response
 
     create_or_put = S3Response._bucket_response_put
