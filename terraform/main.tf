@@ -32,7 +32,6 @@ module "connector" {
   s3_key_prefix                    = var.s3_key_prefix
   kms_key_arn                      = var.kms_key_arn
   expire_exports_after_days        = var.expire_exports_after_days
-  force_destroy_bucket             = var.force_destroy_bucket
   lambda_runtime                   = var.lambda_runtime
   lambda_architecture              = var.lambda_architecture
   lambda_memory_mb                 = var.lambda_memory_mb
@@ -57,6 +56,7 @@ module "connector" {
   delivery_event_bus_name          = var.delivery_event_bus_name
   glue_database_name               = var.glue_database_name
   create_glue_database             = var.create_glue_database
+  lakeformation_grants             = var.lakeformation_grants
   metrics_namespace                = var.metrics_namespace
   part_size_mib                    = var.part_size_mib
   max_concurrency                  = var.max_concurrency
@@ -72,6 +72,7 @@ module "connector" {
   allowed_source_cidrs             = var.allowed_source_cidrs
   bucket_eventbridge_notifications = var.bucket_eventbridge_notifications
   code_signing_config_arn          = var.code_signing_config_arn
+  run_in_vpc                       = var.run_in_vpc
   vpc_subnet_ids                   = var.vpc_subnet_ids
   vpc_security_group_ids           = var.vpc_security_group_ids
 }

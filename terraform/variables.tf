@@ -90,12 +90,6 @@ variable "expire_exports_after_days" {
 
 }
 
-variable "force_destroy_bucket" {
-  description = "Let S3 delete a created bucket that still holds exports when Terraform deletes it. The bucket keeps prevent_destroy either way: `make teardown` is the deliberate way to delete a workspace with its exports."
-  type        = bool
-  default     = null
-}
-
 # ---------------------------------------------------------------------------------------------
 # Lambda function
 # ---------------------------------------------------------------------------------------------
@@ -241,17 +235,23 @@ variable "delivery_event_bus_name" {
 }
 
 variable "glue_database_name" {
-  description = "Glue Data Catalog database that gets one table per export folder, typed from CI360's metadata (Athena, Clean Rooms and Redshift Spectrum read it); null: no table. The function may get, create and update tables in this database only."
+  description = "Glue Data Catalog database that gets one table per export folder, typed from CI360's metadata (Athena, Clean Rooms and Redshift Spectrum read it). null: with create_glue_database, one named after this deployment (<name, - as _>_exports, so each workspace has its own); without, no table. The function may get, create and update tables in this database only."
   type        = string
   default     = null
 
 }
 
 variable "create_glue_database" {
-  description = "Create the glue_database_name database in this deployment (false: it exists already)."
+  description = "Create the catalog database in this deployment, named glue_database_name or, when that is null, after the deployment (false: glue_database_name exists already). A database is this deployment's alone: destroying the deployment deletes it with its tables."
   type        = bool
   default     = null
 
+}
+
+variable "lakeformation_grants" {
+  description = "Grant the function's role Lake Formation permissions on the catalog database (CREATE_TABLE on it; ALTER and DESCRIBE on its tables), for accounts where Lake Formation governs the Data Catalog. Off by default; needs a catalog database, and the applying principal must be a Lake Formation administrator."
+  type        = bool
+  default     = null
 }
 
 variable "metrics_namespace" {
@@ -361,6 +361,12 @@ variable "code_signing_config_arn" {
   type        = string
   default     = null
 
+}
+
+variable "run_in_vpc" {
+  description = "Run the function in vpc_subnet_ids, with vpc_security_group_ids. A boolean, so subnets and security groups created in the same apply can be used."
+  type        = bool
+  default     = null
 }
 
 variable "vpc_subnet_ids" {

@@ -25,9 +25,17 @@ data "aws_iam_policy_document" "apigateway_assume" {
   }
 }
 
+# IAM is global, but each Region has its own bootstrap state: the Region is in the role's name, so
+# the bootstrap of a second Region creates a role of its own instead of failing on the first one's.
 resource "aws_iam_role" "apigateway_logs" {
-  name               = var.role_name
+  name               = coalesce(var.role_name, "apigateway-cloudwatch-logs-${var.aws_region}")
   assume_role_policy = data.aws_iam_policy_document.apigateway_assume.json
+
+  # A bootstrap applied before the name carried the Region renames its role: the new role is set
+  # on the account before the old one goes, so execution logging never loses its role.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_iam_role_policy_attachment" "apigateway_logs" {

@@ -9,12 +9,12 @@ variable "aws_region" {
 }
 
 variable "role_name" {
-  description = "Name of the IAM role API Gateway writes its CloudWatch logs with."
+  description = "Name of the IAM role API Gateway writes its CloudWatch logs with; null: apigateway-cloudwatch-logs-<aws_region>. IAM is global and each Region has a bootstrap state of its own, so the name carries the Region (two Regions of one account must not both create one role)."
   type        = string
-  default     = "apigateway-cloudwatch-logs"
+  default     = null
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.role_name))
+    condition     = var.role_name == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.role_name))
     error_message = "role_name must be a valid IAM role name (1-64 characters)."
   }
 }

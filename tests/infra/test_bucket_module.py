@@ -78,3 +78,22 @@ def test_eventbridge_notifications_only_on_a_created_bucket_that_asks():
         for asked in (True, False)
     }
     assert counts == {(True, True): 1, (True, False): 0, (False, True): 0, (False, False): 0}
+
+
+def test_expired_delete_markers_are_removed_under_the_prefix():
+    """Issue 26, item 12: once the noncurrent versions of an expired or deleted export are gone, the
+    delete marker left alone is removed too; without the rule they pile up forever."""
+    rules = resource(BUCKET, "aws_s3_bucket_lifecycle_configuration", "this")["rule"]
+    (markers,) = [r for r in rules if r["id"] == "remove-expired-delete-markers"]
+    assert markers["status"] == "Enabled"
+    assert block(markers["filter"]) == {"prefix": "${var.key_prefix}"}
+    assert block(markers["expiration"]) == {"expired_object_delete_marker": True}
+
+
+def test_the_bucket_has_no_force_destroy_that_prevent_destroy_would_make_dead():
+    """Issue 26, item 14: prevent_destroy refuses every destroy of the bucket and teardown empties it
+    itself, so force_destroy could never take effect: it is not offered."""
+    bucket = resource(BUCKET, "aws_s3_bucket", "this")
+    assert "force_destroy" not in bucket and block(bucket["lifecycle"])["prevent_destroy"] is True
+    for relative in ("", "modules/connector", BUCKET):
+        assert not {n for n in module(relative)["variable"] if "force_destroy" in n}, relative

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from devkit.paths import ROOT
-from devkit.terraform.config import MODULE_DIRS, module, resource
+from devkit.terraform.config import MODULE_DIRS, block, module, resource
 from devkit.terraform.evaluate import validation_errors, value_of
 from devkit.terraform.values import function_environment
 from s3_bulk_upload.config import SETTINGS, Config, load_config
@@ -26,7 +26,7 @@ ACCEPTED = {
     "s3_key_prefix": "ci360/exports/",
     "kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:key/1234",
     "sse_algorithm": "aws:kms",
-    "sse_kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:alias/exports",
+    "sse_kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
     "expire_exports_after_days": 0,
     "lambda_runtime": "python3.13",
     "lambda_architecture": "x86_64",
@@ -60,11 +60,13 @@ ACCEPTED = {
     "attach_waf_web_acl": True,
     "allowed_source_cidrs": ["203.0.113.0/24"],
     "code_signing_config_arn": None,
+    "run_in_vpc": True,
     "vpc_subnet_ids": ["subnet-0123456789abcdef0"],
     "vpc_security_group_ids": ["sg-0123456789abcdef0"],
     "distributed_threshold_bytes": 0,
     "max_parallel_parts": 1000,
     "distributed_part_size_mib": 5,
+    "lakeformation_grants": True,
 }
 REFUSED = {
     "name": "CI360",
@@ -74,7 +76,8 @@ REFUSED = {
     "s3_key_prefix": "/ci360",
     "kms_key_arn": "key-1234",
     "sse_algorithm": "aws:kms:other",
-    "sse_kms_key_arn": "alias/exports",
+    # An alias ARN: IAM statements on an alias do not cover its key, so uploads would be denied.
+    "sse_kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:alias/exports",
     "expire_exports_after_days": 1.5,
     "lambda_runtime": "python3.12",
     "lambda_architecture": "x86",
@@ -119,9 +122,24 @@ REFUSED_TOGETHER = [
         "Set existing_bucket_name exactly when create_bucket = false.",
     ),
     ({"sse_algorithm": "AES256", "sse_kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:key/1"}, "sse_kms_key_arn"),
-    ({"create_glue_database": True}, "create_glue_database needs glue_database_name."),
+    # Issue 26, item 9: IAM statements on an alias do not cover its key: every upload would be denied.
+    (
+        {"sse_algorithm": "aws:kms", "sse_kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:alias/exports"},
+        "Not an alias ARN",
+    ),
+    ({"lakeformation_grants": True}, "lakeformation_grants needs a catalog database"),
     ({"attach_waf_web_acl": True}, "waf_web_acl_arn"),
-    ({"vpc_subnet_ids": ["subnet-0123456789abcdef0"]}, "vpc_security_group_ids"),
+    ({"run_in_vpc": True, "vpc_subnet_ids": ["subnet-0123456789abcdef0"]}, "vpc_security_group_ids"),
+    (
+        {"vpc_subnet_ids": ["subnet-0123456789abcdef0"], "vpc_security_group_ids": ["sg-0123456789abcdef0"]},
+        "Set vpc_subnet_ids exactly when run_in_vpc = true.",
+    ),
+    ({"run_in_vpc": True}, "Set vpc_subnet_ids exactly when run_in_vpc = true."),
+    # Issue 26, item 12: an existing bucket's lifecycle is its owner's; the setting would be ignored.
+    (
+        {"create_bucket": False, "existing_bucket_name": "theirs", "expire_exports_after_days": 30},
+        "expire_exports_after_days applies to a bucket this module creates",
+    ),
 ]
 
 
@@ -137,7 +155,7 @@ def messages(name):
 
 def test_every_validated_input_has_an_accepted_and_a_refused_case():
     assert validated_inputs() <= set(ACCEPTED) | {"create_bucket"}
-    assert validated_inputs() - {"create_glue_database", "attach_waf_web_acl", "create_bucket"} <= set(REFUSED)
+    assert validated_inputs() - {"lakeformation_grants", "attach_waf_web_acl", "create_bucket"} <= set(REFUSED)
 
 
 def test_terraform_accepts_every_edge_value():
@@ -278,10 +296,13 @@ KNOWN = {
 }
 
 
-def glue_resource_arns(database):
+KNOWN_NAME = {**KNOWN, "local.name": "var.name"}
+
+
+def glue_resource_arns(database, create=False, name="ci360-s3-dev"):
     expression = module(CONNECTOR)["locals"]["_blocks"][0]["glue_resource_arns"]
-    inputs = {**REQUIRED, "glue_database_name": database}
-    return value_of(CONNECTOR, expression, inputs, KNOWN, local_names=("glue_arn",))
+    inputs = {**REQUIRED, "name": name, "glue_database_name": database, "create_glue_database": create}
+    return value_of(CONNECTOR, expression, inputs, KNOWN_NAME, local_names=("glue_arn", "glue_database_name"))
 
 
 def test_the_role_may_reach_that_database_and_its_tables_only():
@@ -291,6 +312,9 @@ def test_the_role_may_reach_that_database_and_its_tables_only():
         "arn:aws:glue:eu-west-1:111122223333:table/ci360_exports/*",
     ]
     assert glue_resource_arns(None) == []
+    assert (
+        glue_resource_arns(None, create=True)[1] == "arn:aws:glue:eu-west-1:111122223333:database/ci360_s3_dev_exports"
+    )
     assert module(CONNECTOR)["module"]["iam"]["glue_resource_arns"] == "${local.glue_resource_arns}"
 
 
@@ -300,14 +324,31 @@ def test_the_role_may_reach_that_database_and_its_tables_only():
         ({}, ""),
         ({"glue_database_name": "ci360_exports"}, "ci360_exports"),
         ({"glue_database_name": "ci360_exports", "create_glue_database": True}, "ci360_exports"),
+        ({"create_glue_database": True}, "ci360_s3_dev_exports"),
     ],
 )
 def test_the_function_is_told_the_database_whether_created_or_existing(inputs, told):
-    # The created database's name is the input's name (the resource sets it so).
-    created = {"aws_glue_catalog_database.this[0].name": "var.glue_database_name"}
+    # The created database's name is the local name (the resource sets it so).
+    created = {"aws_glue_catalog_database.this[0].name": "local.glue_database_name", "local.name": "var.name"}
     expression = module(CONNECTOR)["locals"]["_blocks"][0]["glue_database"]
-    assert value_of(CONNECTOR, expression, {**REQUIRED, **inputs}, created) == told
+    inputs = {**REQUIRED, **inputs}
+    assert value_of(CONNECTOR, expression, inputs, created, local_names=("glue_database_name",)) == told
     assert module(CONNECTOR)["module"]["lambda"]["environment"]["glue_database"] == "${local.glue_database}"
+    assert function_environment(inputs, bucket_name="b")["glue_database"] == told
+
+
+def created_database_name(workspace):
+    inputs = {**REQUIRED, "name": f"ci360-s3-{workspace}", "create_glue_database": True}
+    return value_of(CONNECTOR, "${local.glue_database_name}", inputs, {"local.name": "var.name"},
+                    local_names=("glue_database_name",))  # fmt: skip
+
+
+def test_two_workspaces_creating_a_database_get_one_each():
+    """Issue 27, item 5: with create_glue_database and no name, the database is the deployment's
+    (the workspace is in the name), so dev and prod never share one, nor destroy the other's."""
+    assert created_database_name("dev") == "ci360_s3_dev_exports"
+    assert created_database_name("prod") == "ci360_s3_prod_exports"
+    assert validation_errors(CONNECTOR, {**REQUIRED, "create_glue_database": True}) == []
 
 
 @pytest.mark.parametrize("create", [True, False])
@@ -315,7 +356,27 @@ def test_the_database_is_created_only_when_asked(create):
     database = resource(CONNECTOR, "aws_glue_catalog_database", "this")
     inputs = {**REQUIRED, "glue_database_name": "ci360_exports", "create_glue_database": create}
     assert value_of(CONNECTOR, database["count"], inputs) == (1 if create else 0)
-    assert database["name"] == "${var.glue_database_name}"
+    assert database["name"] == "${local.glue_database_name}"
+
+
+@pytest.mark.parametrize("grants", [True, False])
+def test_lake_formation_grants_are_off_by_default_and_exactly_what_the_function_does(grants):
+    variable = module(CONNECTOR)["variable"]["lakeformation_grants"]
+    assert variable["default"] is False and "`lakeformation_grants`" in (ROOT / "README.md").read_text()
+    database = resource(CONNECTOR, "aws_lakeformation_permissions", "database")
+    tables = resource(CONNECTOR, "aws_lakeformation_permissions", "tables")
+    inputs = {**REQUIRED, "create_glue_database": True, "lakeformation_grants": grants}
+    for granted in (database, tables):
+        assert value_of(CONNECTOR, granted["count"], inputs) == (1 if grants else 0)
+        assert granted["principal"] == "${module.iam.role_arn}"
+    assert (database["permissions"], block(database["database"])) == (
+        ["CREATE_TABLE"],
+        {"name": "${local.glue_database}"},
+    )
+    assert (tables["permissions"], block(tables["table"])) == (
+        ["ALTER", "DESCRIBE"],
+        {"database_name": "${local.glue_database}", "wildcard": True},
+    )
 
 
 @pytest.mark.parametrize(
@@ -335,3 +396,18 @@ def test_delivery_events_may_go_to_the_configured_bus_only(bus, arn):
     assert module(CONNECTOR)["module"]["iam"]["delivery_event_bus_arn"] == "${local.delivery_event_bus_arn}"
     told = function_environment({"name": "x", "delivery_event_bus_name": bus}, bucket_name="b")["delivery_event_bus"]
     assert told == (bus or "")
+
+
+def test_bootstrap_names_its_role_after_the_region():
+    """Issue 26, item 7: IAM is global and each Region's bootstrap has a state of its own, so a role
+    named the same in every Region fails the second bootstrap with EntityAlreadyExists."""
+    role = resource("bootstrap", "aws_iam_role", "apigateway_logs")
+    name = {
+        region: value_of("bootstrap", role["name"], {"aws_region": region}) for region in ("eu-west-1", "us-east-1")
+    }
+    assert name == {
+        "eu-west-1": "apigateway-cloudwatch-logs-eu-west-1",
+        "us-east-1": "apigateway-cloudwatch-logs-us-east-1",
+    }
+    assert value_of("bootstrap", role["name"], {"aws_region": "eu-west-1", "role_name": "mine"}) == "mine"
+    assert block(role["lifecycle"])["create_before_destroy"] is True

@@ -65,3 +65,27 @@ def test_the_existing_bucket_example_creates_no_bucket():
 def test_the_complete_example_turns_the_catalog_on():
     call = module("../examples/complete")["module"]["ci360_connector"]
     assert call["glue_database_name"] == "ci360_s3_example" and call["create_glue_database"] is True
+
+
+def test_the_complete_examples_alarm_key_serves_only_this_accounts_alarms():
+    """Issue 26, item 13: CloudWatch may use the alarm topic's key only for this account's alarms in
+    this Region (aws:SourceAccount and aws:SourceArn), not on behalf of anyone else's."""
+    document = module("../examples/complete")["data"]["aws_iam_policy_document"]["alarms_key"]
+    (cloudwatch,) = [s for s in document["statement"] if s["sid"] == "CloudWatchAlarmsPublishToTheTopic"]
+    conditions = {(c["test"], c["variable"]): c["values"] for c in cloudwatch["condition"]}
+    assert conditions == {
+        ("StringEquals", "aws:SourceAccount"): ["${data.aws_caller_identity.current.account_id}"],
+        ("ArnLike", "aws:SourceArn"): [
+            "arn:${data.aws_partition.current.partition}:cloudwatch:${var.region}:"
+            "${data.aws_caller_identity.current.account_id}:alarm:*"
+        ],
+    }
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: Path(e).name)
+def test_every_examples_readme_says_how_it_is_torn_down(example):
+    """Issue 26, item 14: a created bucket carries prevent_destroy, so `terraform destroy` alone stops."""
+    readme = (TERRAFORM / example / "README.md").read_text()
+    assert "**Tearing it down.**" in readme
+    creates_a_bucket = module(example)["module"]["ci360_connector"].get("create_bucket", True) is not False
+    assert ("terraform state rm" in readme) is creates_a_bucket

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from devkit.packaging.build_zip import RUNTIME_PYTHON
-from devkit.terraform.config import block, module, resource
+from devkit.terraform.config import MODULE_DIRS, TERRAFORM, block, module, resource
 from devkit.terraform.evaluate import placeholder_inputs, validation_errors, value_of
 
 LAMBDA = "modules/lambda"
@@ -60,8 +60,8 @@ def test_async_failures_go_to_an_encrypted_queue_with_alarms():
     assert resource(LAMBDA, "aws_cloudwatch_log_group", "this")["retention_in_days"] == "${var.log_retention_days}"
 
 
-@pytest.mark.parametrize("subnets", [[], ["subnet-0123456789abcdef0"]])
-def test_code_signing_and_vpc_reach_the_function(subnets):
+@pytest.mark.parametrize("in_vpc", [False, True])
+def test_code_signing_and_vpc_reach_the_function(in_vpc):
     function = resource(LAMBDA, "aws_lambda_function", "this")
     assert function["code_signing_config_arn"] == "${var.code_signing_config_arn}"
     (vpc,) = function["dynamic"]
@@ -69,6 +69,18 @@ def test_code_signing_and_vpc_reach_the_function(subnets):
         "subnet_ids": "${var.vpc_subnet_ids}",
         "security_group_ids": "${var.vpc_security_group_ids}",
     }
-    written = value_of(LAMBDA, vpc["vpc_config"]["for_each"], {**placeholder_inputs(LAMBDA), "vpc_subnet_ids": subnets})
-    assert len(written) == (1 if subnets else 0)
-    assert module(CONNECTOR)["module"]["iam"]["in_vpc"] == "${length(var.vpc_subnet_ids) > 0}"
+    written = value_of(LAMBDA, vpc["vpc_config"]["for_each"], {**placeholder_inputs(LAMBDA), "in_vpc": in_vpc})
+    assert len(written) == (1 if in_vpc else 0)
+
+
+def test_whether_the_function_runs_in_a_vpc_is_a_boolean_known_at_plan():
+    """Issue 26, item 15: subnets created in the same apply, passed through distinct() or a data
+    source, have no length at plan time; a count or for_each on their length fails "Invalid count"."""
+    assert module(CONNECTOR)["module"]["iam"]["in_vpc"] == "${var.run_in_vpc}"
+    assert module(CONNECTOR)["module"]["lambda"]["in_vpc"] == "${var.run_in_vpc}"
+    assert module(CONNECTOR)["variable"]["run_in_vpc"]["type"] == "bool"
+    for relative in MODULE_DIRS:
+        text = " ".join((TERRAFORM / relative / name).read_text() for name in ("main.tf",))
+        for line in text.splitlines():
+            if "count" in line or "for_each" in line:
+                assert "length(var.vpc_" not in line and "length(var.allowed_source_cidrs" not in line, (relative, line)

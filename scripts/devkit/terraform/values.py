@@ -39,6 +39,8 @@ def function_environment(inputs: dict[str, Any], bucket_name: str) -> dict[str, 
     the defaults), ``local.name`` = ``inputs["name"]`` and the bucket module's name = ``bucket_name``."""
     values = {**connector_defaults(), **inputs}
     bus, glue = values.get("delivery_event_bus_name"), values.get("glue_database_name")
+    if glue is None and values.get("create_glue_database"):
+        glue = values["name"].replace("-", "_") + "_exports"  # created without a name: the deployment's
     locals_ = {
         "name": values["name"],
         "delivery_event_bus": "" if bus is None else bus,

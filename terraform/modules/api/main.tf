@@ -80,19 +80,35 @@ resource "aws_api_gateway_deployment" "this" {
   rest_api_id = aws_api_gateway_rest_api.this.id
   description = "CI360 connector webhook"
 
-  # A new deployment whenever anything the stage serves changes.
+  # A new deployment whenever anything the stage serves changes: the ids (they change when a
+  # resource is replaced) and the attributes this configuration sets. Not whole resources: their
+  # computed attributes are unknown until the apply, so the hash would change after every apply
+  # and the next plan would replace the deployment again.
   triggers = {
     redeployment = sha1(jsonencode([
-      aws_api_gateway_resource.upload,
-      aws_api_gateway_method.post,
-      aws_api_gateway_integration.lambda,
-      aws_api_gateway_model.bulk_request,
-      aws_api_gateway_request_validator.body,
-      aws_api_gateway_gateway_response.bad_request_body,
-      aws_api_gateway_gateway_response.forbidden,
-      aws_api_gateway_rest_api_policy.source_ips,
+      aws_api_gateway_resource.upload.id,
+      aws_api_gateway_resource.upload.path,
+      aws_api_gateway_method.post.id,
+      aws_api_gateway_method.post.api_key_required,
+      aws_api_gateway_method.post.request_models,
+      aws_api_gateway_method.post.request_validator_id,
+      aws_api_gateway_integration.lambda.id,
+      aws_api_gateway_integration.lambda.uri,
+      aws_api_gateway_integration.lambda.timeout_milliseconds,
+      aws_api_gateway_model.bulk_request.id,
+      # The model's schema reads back normalised (not as the file's text): the file is what changes.
+      filesha1("${path.module}/bulk_request.schema.json"),
+      aws_api_gateway_request_validator.body.id,
+      aws_api_gateway_request_validator.body.validate_request_body,
+      aws_api_gateway_gateway_response.bad_request_body.response_templates,
+      aws_api_gateway_gateway_response.forbidden.response_templates,
+      local.source_policy,
     ]))
   }
+
+  # The resource policy is updated in place before a new deployment is made, so the deployment
+  # serves the policy as it is now (an emptied allowed_source_cidrs included).
+  depends_on = [aws_api_gateway_rest_api_policy.source_ips]
 
   lifecycle {
     create_before_destroy = true
@@ -209,44 +225,42 @@ resource "aws_cloudwatch_log_group" "execution" {
   retention_in_days = var.log_retention_days
 }
 
-# With allowed_source_cidrs set, calls from any other address are denied before the API key is
-# even looked at (CI360 calls routed through a known egress, e.g. a General Access Point).
-data "aws_iam_policy_document" "source_ips" {
-  count = length(var.allowed_source_cidrs) > 0 ? 1 : 0
+# The API's resource policy, always present so that a change of allowed_source_cidrs is an update
+# in place that a new deployment follows: with the list set, calls from any other address are
+# denied before the API key is even looked at (CI360 calls routed through a known egress, e.g. a
+# General Access Point); with it empty, any source may call (the API key still applies).
+locals {
+  invoke_arn_pattern = "${aws_api_gateway_rest_api.this.execution_arn}/*"
 
-  statement {
-    sid       = "InvokeTheWebhook"
-    actions   = ["execute-api:Invoke"]
-    resources = ["${aws_api_gateway_rest_api.this.execution_arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-  }
-
-  statement {
-    sid       = "OnlyFromAllowedSources"
-    effect    = "Deny"
-    actions   = ["execute-api:Invoke"]
-    resources = ["${aws_api_gateway_rest_api.this.execution_arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "NotIpAddress"
-      variable = "aws:SourceIp"
-      values   = var.allowed_source_cidrs
-    }
-  }
+  source_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [{
+        Sid       = "InvokeTheWebhook"
+        Effect    = "Allow"
+        Principal = "*"
+        Action    = "execute-api:Invoke"
+        Resource  = local.invoke_arn_pattern
+      }],
+      length(var.allowed_source_cidrs) > 0 ? [{
+        Sid       = "OnlyFromAllowedSources"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "execute-api:Invoke"
+        Resource  = local.invoke_arn_pattern
+        Condition = { NotIpAddress = { "aws:SourceIp" = var.allowed_source_cidrs } }
+      }] : [],
+    )
+  })
 }
 
 resource "aws_api_gateway_rest_api_policy" "source_ips" {
-  count = length(var.allowed_source_cidrs) > 0 ? 1 : 0
-
   rest_api_id = aws_api_gateway_rest_api.this.id
-  policy      = data.aws_iam_policy_document.source_ips[0].json
+  policy      = local.source_policy
+}
+
+# Before allowed_source_cidrs changes were updates in place, the policy existed only with the list set.
+moved {
+  from = aws_api_gateway_rest_api_policy.source_ips[0]
+  to   = aws_api_gateway_rest_api_policy.source_ips
 }

@@ -11,8 +11,7 @@ data "aws_s3_bucket" "existing" {
 resource "aws_s3_bucket" "this" {
   count = var.create ? 1 : 0
 
-  bucket        = var.bucket_name
-  force_destroy = var.force_destroy
+  bucket = var.bucket_name
 
   # Exports are the customer's data: `terraform destroy` refuses (before anything is touched)
   # instead of first stripping the bucket's encryption, public access block, TLS policy and
@@ -92,6 +91,22 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 
     noncurrent_version_expiration {
       noncurrent_days = var.noncurrent_version_expiration_days
+    }
+  }
+
+  # Once an export's last noncurrent version has gone, its delete marker is all that is left (an
+  # "expired object delete marker"): removed too, or every expired or deleted export leaves one
+  # behind forever (they slow listings and are counted as objects).
+  rule {
+    id     = "remove-expired-delete-markers"
+    status = "Enabled"
+
+    filter {
+      prefix = var.key_prefix
+    }
+
+    expiration {
+      expired_object_delete_marker = true
     }
   }
 

@@ -35,11 +35,6 @@ variable "noncurrent_version_expiration_days" {
   default     = 30
 }
 
-variable "force_destroy" {
-  description = "Allow destroying a created bucket that still holds objects."
-  type        = bool
-}
-
 variable "eventbridge_notifications" {
   description = "Send the created bucket's S3 events to EventBridge (downstream jobs can start on new exports)."
   type        = bool

@@ -29,12 +29,18 @@ locals {
 
   # The catalog database each export's table is written to (created here or existing), and the
   # ARNs IAM needs for it: Glue authorises table actions on the catalog, the database and the table.
-  glue_database = var.create_glue_database ? aws_glue_catalog_database.this[0].name : (var.glue_database_name == null ? "" : var.glue_database_name)
+  # A database created without a name is named after the deployment, so two workspaces (each its
+  # own name) never share one, nor delete the other's when one is destroyed.
+  glue_database_name = (
+    var.glue_database_name != null ? var.glue_database_name :
+    var.create_glue_database ? "${replace(local.name, "-", "_")}_exports" : null
+  )
+  glue_database = var.create_glue_database ? aws_glue_catalog_database.this[0].name : (local.glue_database_name == null ? "" : local.glue_database_name)
   glue_arn      = "arn:${data.aws_partition.current.partition}:glue:${local.region}:${data.aws_caller_identity.current.account_id}"
-  glue_resource_arns = var.glue_database_name == null ? [] : [
+  glue_resource_arns = local.glue_database_name == null ? [] : [
     "${local.glue_arn}:catalog",
-    "${local.glue_arn}:database/${var.glue_database_name}",
-    "${local.glue_arn}:table/${var.glue_database_name}/*",
+    "${local.glue_arn}:database/${local.glue_database_name}",
+    "${local.glue_arn}:table/${local.glue_database_name}/*",
   ]
 }
 
@@ -42,8 +48,33 @@ locals {
 resource "aws_glue_catalog_database" "this" {
   count = var.create_glue_database ? 1 : 0
 
-  name        = var.glue_database_name
+  name        = local.glue_database_name
   description = "CI360 exports delivered by ${local.name}: one table per export folder."
+}
+
+# Where Lake Formation governs the Data Catalog, IAM alone does not let the role create or update
+# tables: Lake Formation permissions for exactly what the function does (lakeformation_grants).
+resource "aws_lakeformation_permissions" "database" {
+  count = var.lakeformation_grants ? 1 : 0
+
+  principal   = module.iam.role_arn
+  permissions = ["CREATE_TABLE"]
+
+  database {
+    name = local.glue_database
+  }
+}
+
+resource "aws_lakeformation_permissions" "tables" {
+  count = var.lakeformation_grants ? 1 : 0
+
+  principal   = module.iam.role_arn
+  permissions = ["ALTER", "DESCRIBE"]
+
+  table {
+    database_name = local.glue_database
+    wildcard      = true
+  }
 }
 
 module "bucket" {
@@ -54,7 +85,6 @@ module "bucket" {
   key_prefix                = var.s3_key_prefix
   kms_key_arn               = var.kms_key_arn
   expire_exports_after_days = var.expire_exports_after_days
-  force_destroy             = var.force_destroy_bucket
   eventbridge_notifications = var.bucket_eventbridge_notifications
 }
 
@@ -72,7 +102,7 @@ module "iam" {
 
   delivery_event_bus_arn = local.delivery_event_bus_arn
   glue_resource_arns     = local.glue_resource_arns
-  in_vpc                 = length(var.vpc_subnet_ids) > 0
+  in_vpc                 = var.run_in_vpc
 }
 
 module "lambda" {
@@ -93,6 +123,7 @@ module "lambda" {
   async_max_event_age_seconds = var.async_max_event_age_seconds
   alarm_sns_topic_arns        = var.alarm_sns_topic_arns
   code_signing_config_arn     = var.code_signing_config_arn
+  in_vpc                      = var.run_in_vpc
   vpc_subnet_ids              = var.vpc_subnet_ids
   vpc_security_group_ids      = var.vpc_security_group_ids
 

@@ -98,8 +98,8 @@ variable "sse_kms_key_arn" {
   nullable    = false
 
   validation {
-    condition     = var.sse_kms_key_arn == "" || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/.+$", var.sse_kms_key_arn))
-    error_message = "sse_kms_key_arn must be empty or a KMS key or alias ARN."
+    condition     = var.sse_kms_key_arn == "" || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.sse_kms_key_arn))
+    error_message = "sse_kms_key_arn must be empty or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>). Not an alias ARN: the role's grant names the key, and IAM statements on an alias do not cover the key it points to, so every upload would be denied."
   }
 
   validation {
@@ -109,7 +109,7 @@ variable "sse_kms_key_arn" {
 }
 
 variable "expire_exports_after_days" {
-  description = "Expire delivered exports this many days after delivery; 0 keeps them. The bucket is versioned: expiry adds a delete marker, and S3 deletes the data itself 30 days later (the noncurrent-version rule), so an export is gone after this many days + 30."
+  description = "Expire delivered exports this many days after delivery; 0 keeps them. The bucket is versioned: expiry adds a delete marker, and S3 deletes the data itself 30 days later (the noncurrent-version rule), so an export is gone after this many days + 30; the delete marker goes after that. Only for a bucket this module creates (an existing bucket's lifecycle is its owner's)."
   type        = number
   default     = 0
   nullable    = false
@@ -118,13 +118,11 @@ variable "expire_exports_after_days" {
     condition     = var.expire_exports_after_days >= 0 && floor(var.expire_exports_after_days) == var.expire_exports_after_days
     error_message = "expire_exports_after_days must be a whole number, 0 or more."
   }
-}
 
-variable "force_destroy_bucket" {
-  description = "Let S3 delete a created bucket that still holds exports when Terraform deletes it. The bucket keeps prevent_destroy either way: `make teardown` is the deliberate way to delete a workspace with its exports."
-  type        = bool
-  default     = false
-  nullable    = false
+  validation {
+    condition     = var.create_bucket || var.expire_exports_after_days == 0
+    error_message = "expire_exports_after_days applies to a bucket this module creates: with create_bucket = false, set the expiry in your bucket's own lifecycle configuration."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -356,7 +354,7 @@ variable "delivery_event_bus_name" {
 }
 
 variable "glue_database_name" {
-  description = "Glue Data Catalog database that gets one table per export folder, typed from CI360's metadata (Athena, Clean Rooms and Redshift Spectrum read it); null: no table. The function may get, create and update tables in this database only."
+  description = "Glue Data Catalog database that gets one table per export folder, typed from CI360's metadata (Athena, Clean Rooms and Redshift Spectrum read it). null: with create_glue_database, one named after this deployment (<name, - as _>_exports, so each workspace has its own); without, no table. The function may get, create and update tables in this database only."
   type        = string
   default     = null
 
@@ -367,14 +365,22 @@ variable "glue_database_name" {
 }
 
 variable "create_glue_database" {
-  description = "Create the glue_database_name database in this deployment (false: it exists already)."
+  description = "Create the catalog database in this deployment, named glue_database_name or, when that is null, after the deployment (false: glue_database_name exists already). A database is this deployment's alone: destroying the deployment deletes it with its tables."
+  type        = bool
+  default     = false
+  nullable    = false
+
+}
+
+variable "lakeformation_grants" {
+  description = "Grant the function's role Lake Formation permissions on the catalog database (CREATE_TABLE on it; ALTER and DESCRIBE on its tables), for accounts where Lake Formation governs the Data Catalog. Off by default: with IAM-only catalog access (the default for accounts that never enabled Lake Formation) the IAM grants suffice. Needs a catalog database, and the applying principal must be a Lake Formation administrator."
   type        = bool
   default     = false
   nullable    = false
 
   validation {
-    condition     = !var.create_glue_database || var.glue_database_name != null
-    error_message = "create_glue_database needs glue_database_name."
+    condition     = !var.lakeformation_grants || var.glue_database_name != null || var.create_glue_database
+    error_message = "lakeformation_grants needs a catalog database: set glue_database_name or create_glue_database."
   }
 }
 
@@ -559,8 +565,15 @@ variable "code_signing_config_arn" {
   }
 }
 
+variable "run_in_vpc" {
+  description = "Run the function in vpc_subnet_ids, with vpc_security_group_ids. A boolean, so subnets and security groups created in the same apply can be used."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "vpc_subnet_ids" {
-  description = "Subnets to run the function in, where policy requires it; empty: no VPC. The subnets need a NAT or egress path to CI360's staging URLs and to S3."
+  description = "With run_in_vpc = true: subnets to run the function in, where policy requires it. The subnets need a NAT or egress path to CI360's staging URLs and to S3."
   type        = list(string)
   default     = []
   nullable    = false
@@ -568,6 +581,11 @@ variable "vpc_subnet_ids" {
   validation {
     condition     = alltrue([for id in var.vpc_subnet_ids : can(regex("^subnet-[0-9a-f]+$", id))])
     error_message = "vpc_subnet_ids must hold subnet IDs such as subnet-0123456789abcdef0."
+  }
+
+  validation {
+    condition     = var.run_in_vpc == (length(var.vpc_subnet_ids) > 0)
+    error_message = "Set vpc_subnet_ids exactly when run_in_vpc = true."
   }
 }
 

@@ -34,7 +34,7 @@ resource "aws_lambda_function" "this" {
 
   # In a VPC the function reaches CI360's staging URLs and S3 only through a NAT or egress path.
   dynamic "vpc_config" {
-    for_each = length(var.vpc_subnet_ids) > 0 ? [1] : []
+    for_each = var.in_vpc ? [1] : []
 
     content {
       subnet_ids         = var.vpc_subnet_ids

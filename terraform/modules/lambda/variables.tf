@@ -84,6 +84,11 @@ variable "code_signing_config_arn" {
   type        = string
 }
 
+variable "in_vpc" {
+  description = "Run the function in vpc_subnet_ids (a boolean known at plan, so the subnets may be created in the same apply)."
+  type        = bool
+}
+
 variable "vpc_subnet_ids" {
   description = "Subnets to run the function in; empty: no VPC."
   type        = list(string)

@@ -1,0 +1,75 @@
+"""The apply suite's moto server: ``python -m devkit.terraform.moto_as_aws -H 127.0.0.1 -p PORT``.
+
+moto 5.2.5's server, in a process of its own, with AWS's managed IAM policies loaded (the
+configurations attach AmazonAPIGatewayPushToCloudWatchLogs and AWSLambdaVPCAccessExecutionRole)
+and with each place where moto answers differently from AWS, so that the provider reads back
+what it reads from AWS, mended here and listed in ``READ_BACK``:
+
+- API Gateway ``GetRestApi``/``UpdateRestApi``: AWS returns the resource policy as an escaped JSON
+  string (``{\\"Version\\":…}``), which the provider unescapes (``flattenAPIPolicy`` in
+  internal/service/apigateway/rest_api.go: "The API returns policy as an escaped JSON string");
+  moto returns the document as it was put (moto/apigateway/models.py, ``RestAPI.to_dict``: ``PROP_POLICY:
+  self.policy``; ``apply_patch_operations``: ``self.policy = value``), and the provider's read
+  then fails with "invalid character … after top-level value" for the API and its policy.
+- S3 ``CreateBucket``: AWS applies ``CreateBucketConfiguration.Tags`` (the provider tags a bucket
+  on creation that way, internal/service/s3/bucket.go, "Tag on create"); moto reads only the
+  ``LocationConstraint`` of that body (moto/s3/responses.py, ``_get_location_constraint`` and the
+  create branch of ``_bucket_response_put``), so the bucket has no tags and every later plan
+  updates ``tags_all`` (and the bucket policy, whose document then waits for the bucket).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+READ_BACK = {
+    "apigateway RestAPI.to_dict policy": "AWS returns the policy as an escaped JSON string; moto as put",
+    "s3 CreateBucket CreateBucketConfiguration.Tags": "AWS tags the bucket on creation; moto ignores them",
+}
+
+
+def mend() -> None:
+    """Patch moto's models in this process so its answers read back as AWS's do."""
+    from moto.apigateway.models import RestAPI
+
+    original = RestAPI.to_dict
+
+    def to_dict(self: RestAPI) -> dict[str, Any]:
+        answer = original(self)
+        if answer.get(RestAPI.PROP_POLICY):
+            answer[RestAPI.PROP_POLICY] = json.dumps(answer[RestAPI.PROP_POLICY])[1:-1]
+        return answer
+
+    RestAPI.to_dict = to_dict  # type: ignore[method-assign]
+
+    import xmltodict  # type: ignore[import-untyped]
+    from moto.s3.responses import S3Response
+
+    create_or_put = S3Response._bucket_response_put
+
+    def _bucket_response_put(self: S3Response, request: Any, bucket_name: str, querystring: dict[str, Any]) -> Any:
+        answer = create_or_put(self, request, bucket_name, querystring)
+        if not querystring and self.body:  # CreateBucket: PUT /<bucket> with a configuration
+            configuration = xmltodict.parse(self.body).get("CreateBucketConfiguration") or {}
+            tags = (configuration.get("Tags") or {}).get("Tag") or []
+            tags = tags if isinstance(tags, list) else [tags]
+            if tags:
+                self.backend.put_bucket_tagging(bucket_name, {t["Key"]: t.get("Value") or "" for t in tags})
+        return answer
+
+    S3Response._bucket_response_put = _bucket_response_put  # type: ignore[method-assign]
+
+
+def main(argv: list[str]) -> None:
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    mend()
+    from moto.server import main as serve
+
+    serve(argv)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
