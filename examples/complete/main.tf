@@ -29,7 +29,7 @@ module "ci360_connector" {
   overwrite                 = false
   delivery_mode             = "auto"
   async_threshold_bytes     = 268435456
-  gzip_level                = 4
+  gzip_level                = 2
   source_connections        = 8
   delivery_event_bus_name   = aws_cloudwatch_event_bus.exports.name
   glue_database_name        = "ci360_s3_example" # one Athena-ready table per export folder
