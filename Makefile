@@ -122,6 +122,7 @@ docs: tools $(VENV)/.installed ## Regenerate the Terraform READMEs' tables (terr
 bench: $(VENV)/.installed ## Benchmarks: loopback, then AWS-shaped; full runs also re-render docs/performance.md (BENCH_ARGS=--quick: not)
 	$(PY) -m devkit.bench.loopback run --json .bench/results.json --plot .bench/performance.png $(BENCH_ARGS)
 	$(PY) -m devkit.bench.aws --json .bench/aws.json --plot .bench/performance-aws.png $(BENCH_AWS_ARGS)
+	$(PY) -m devkit.bench.deflate --json .bench/deflate.json
 	$(if $(findstring --quick,$(BENCH_ARGS)),@echo "quick run: docs/performance.md left as it is",$(MAKE) --no-print-directory bench-docs)
 
 bench-distributed: $(VENV)/.installed ## The distributed path on loopback (4 vs 16 parallel parts, capped source) and its AWS model: docs/distributed-performance.md
@@ -130,6 +131,7 @@ bench-distributed: $(VENV)/.installed ## The distributed path on loopback (4 vs 
 bench-docs: $(VENV)/.installed ## Copy .bench/ results into docs/ and render docs/performance.md's figures and verdicts from them
 	cp .bench/results.json docs/performance-results.json
 	cp .bench/aws.json docs/performance-aws-results.json
+	cp .bench/deflate.json docs/performance-deflate-results.json
 	cp .bench/performance.png .bench/performance-aws.png docs/
 	$(PY) -m devkit.bench.docs update
 

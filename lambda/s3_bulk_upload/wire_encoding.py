@@ -5,8 +5,9 @@ S3 sends ``Content-Encoding: gzip`` for an object stored with that metadata, wha
 layer decodes them in order, so the object holds the file's meaning and ``rows`` counts records.
 Output is produced in bounded pieces: a small compressed body cannot balloon memory.
 
-zlib-ng's inflate (the same library the gzip writer uses); urllib3's own decoder is not used
-because it is bound to one response and cannot continue across a resumed or ranged read.
+zlib-ng's inflate (the gzip writer's library at levels 4-9; levels 1-3 write with ISA-L);
+urllib3's own decoder is not used because it is bound to one response and cannot continue across a
+resumed or ranged read.
 """
 
 from __future__ import annotations

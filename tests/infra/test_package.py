@@ -48,6 +48,9 @@ def test_package_layout(built):
     assert [n for n in names if n.startswith("zlib_ng/zlib_ng.") and n.endswith(".so")] == [
         "zlib_ng/zlib_ng.cpython-313-aarch64-linux-gnu.so"
     ]
+    assert [n for n in names if n.startswith("isal/isal_zlib.") and n.endswith(".so")] == [
+        "isal/isal_zlib.cpython-313-aarch64-linux-gnu.so"
+    ]
     assert not [n for n in names if n.startswith("aws_lambda_powertools/event_handler/")]
     # Bytecode for the runtime's Python only (Lambda cannot write it to /var/task).
     assert "s3_bulk_upload/__pycache__/handler.cpython-313.pyc" in names

@@ -17,9 +17,9 @@ def test_defaults_match_the_contract():
         True,
         True,
     )
-    # gzip_level: the contract's default may move to a faster level within 5 % of zlib 6's size
-    # (tests/unit/test_gzip_stream.py measures it).
-    assert (config.delivery_mode, config.async_threshold_bytes, config.gzip_level) == ("auto", 536870912, 4)
+    # gzip_level: the contract's default may be any library's level within 10 % of zlib 6's size
+    # (tests/unit/test_gzip_stream.py measures it): ISA-L's level 2.
+    assert (config.delivery_mode, config.async_threshold_bytes, config.gzip_level) == ("auto", 536870912, 2)
     assert (config.return_presigned_url, config.log_level) == (False, "INFO")
 
 

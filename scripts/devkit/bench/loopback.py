@@ -22,16 +22,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from devkit.bench.memory import RSS_TARGET_MIB, child_environment
 from devkit.events import bulk_request, proxy_event
 from devkit.local.context import LocalContext
 from devkit.local.moto_server import aws_environment, create_bucket, moto_server
 from devkit.local.staging import staged_url, staging_process
 from s3_bulk_upload.units import MIB
 
-CONTENDERS = ("handler", "handler_gz", "original", "download_only", "upload_only")
+CONTENDERS = ("handler", "handler_gz", "handler_malloc_default", "original", "download_only", "upload_only")
 LABELS = {
     "handler": "this handler (sync)",
     "handler_gz": "this handler, .gz key",
+    "handler_malloc_default": "this handler, glibc's default malloc arenas",
     "original": "original: download to disk, then upload_file",
     "download_only": "download only (source speed)",
     "upload_only": "SDK upload from memory (sink speed)",
@@ -132,9 +134,13 @@ def child(args: argparse.Namespace) -> None:
 
     import s3_bulk_upload.handler  # noqa: F401
 
+    if os.environ.get("BENCH_TRACEMALLOC"):
+        import tracemalloc
+
+        tracemalloc.start()
     started = time.perf_counter()
     seconds = None
-    if args.contender in ("handler", "handler_gz"):
+    if args.contender in ("handler", "handler_gz", "handler_malloc_default"):
         key = f"bench/{uuid.uuid4().hex}.csv" + (".gz" if args.contender == "handler_gz" else "")
         moved = run_handler(args.data_url, args.meta_url, args.bucket, key)
     elif args.contender == "original":
@@ -144,7 +150,12 @@ def child(args: argparse.Namespace) -> None:
     else:
         moved, seconds = run_upload_only(Path(args.file), args.bucket, f"bench/{uuid.uuid4().hex}.csv")
     seconds = seconds if seconds is not None else time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "bytes": moved, "peak_rss_mib": peak_rss_mib()}))
+    measured = {"seconds": seconds, "bytes": moved, "peak_rss_mib": peak_rss_mib()}
+    if os.environ.get("BENCH_TRACEMALLOC"):
+        import tracemalloc
+
+        measured["python_peak_mib"] = tracemalloc.get_traced_memory()[1] / MIB
+    print(json.dumps(measured))
 
 
 # -- the run -----------------------------------------------------------------------------------
@@ -189,7 +200,8 @@ def run_child(
 def parent(args: argparse.Namespace) -> None:
     import boto3
 
-    sizes = [int(s) for s in args.sizes.split(",")]
+    large_sizes = [int(s) for s in args.large_sizes.split(",") if s]
+    sizes = [int(s) for s in args.sizes.split(",")] + large_sizes
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp, moto_server(in_process=False) as endpoint:
         env = {**os.environ, **aws_environment(endpoint), "BENCH_TMP": tmp}
@@ -211,12 +223,15 @@ def parent(args: argparse.Namespace) -> None:
                     "bucket": bucket,
                     "file": str(data),
                 }
-                runs: dict[str, list[dict[str, float]]] = {c: [] for c in args.contenders}
-                for round_number in range(args.rounds):
-                    for contender in rotated(args.contenders, round_number):
-                        runs[contender].append(run_child(contender, env, values))
+                large = size_mib in large_sizes
+                contenders = args.large_contenders if large else args.contenders
+                rounds = args.large_rounds if large else args.rounds
+                runs: dict[str, list[dict[str, float]]] = {c: [] for c in contenders}
+                for round_number in range(rounds):
+                    for contender in rotated(contenders, round_number):
+                        runs[contender].append(run_child(contender, child_environment(contender, env), values))
                         empty_bucket(s3, bucket)
-                    print(f"  {size_mib} MiB round {round_number + 1}/{args.rounds} done", file=sys.stderr)
+                    print(f"  {size_mib} MiB round {round_number + 1}/{rounds} done", file=sys.stderr)
                 for contender, measured in runs.items():
                     results.append(
                         {"size_mib": size_mib, "contender": contender, **summary(measured), "rounds": len(measured)}
@@ -297,7 +312,7 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
         axis.set_ylabel(unit)
         axis.set_xlabel("export size")
         axis.grid(alpha=0.3)
-    memory.axhline(300, color="red", linestyle="--", linewidth=1, label="300 MiB target")
+    memory.axhline(RSS_TARGET_MIB, color="red", linestyle="--", linewidth=1, label=f"{RSS_TARGET_MIB} MiB target")
     speed.legend(fontsize=8)
     memory.legend(fontsize=8)
     save(figure, path)
@@ -309,8 +324,11 @@ def main() -> None:
     run = sub.add_parser("run", help="the benchmark (default)")
     run.add_argument("--sizes", default="64,256,1024", help="export sizes in MiB, comma-separated")
     run.add_argument("--rounds", type=int, default=3)
-    run.add_argument("--quick", action="store_true", help="sizes 16,64 and 2 rounds")
+    run.add_argument("--quick", action="store_true", help="sizes 16,64 and 2 rounds, no large size")
     run.add_argument("--contenders", default=",".join(CONTENDERS))
+    run.add_argument("--large-sizes", default="4096", help="sizes (MiB) run for peak memory only, after --sizes")
+    run.add_argument("--large-contenders", default="handler,handler_gz", help="the contenders at --large-sizes")
+    run.add_argument("--large-rounds", type=int, default=1)
     run.add_argument("--json", type=Path, help="write the results here")
     run.add_argument("--plot", type=Path, help="write a PNG plot here")
     run.add_argument("--tmp", default=None, help="folder for the generated exports")
@@ -329,8 +347,9 @@ def main() -> None:
         plot(json.loads(args.json.read_text()), args.plot)
         return
     args.contenders = args.contenders.split(",")
+    args.large_contenders = args.large_contenders.split(",")
     if args.quick:
-        args.sizes, args.rounds = "16,64", 2
+        args.sizes, args.rounds, args.large_sizes = "16,64", 2, ""
     parent(args)
 
 

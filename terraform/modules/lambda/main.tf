@@ -24,7 +24,8 @@ resource "aws_lambda_function" "this" {
   }
 
   environment {
-    variables = var.environment
+    # glibc: one malloc arena, not one per thread, so freed part buffers are reused (docs/performance.md)
+    variables = merge(var.environment, { MALLOC_ARENA_MAX = "1" })
   }
 
   tracing_config {
