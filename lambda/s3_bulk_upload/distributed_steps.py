@@ -74,14 +74,19 @@ class Steps:
         columns = self._connector.header_columns(plan, metadata)
         size = identity.size or 0
         spans = part_layout.spans(size, self._config.distributed_part_size_mib * MIB)
-        upload = self._s3.create_multipart_upload(
-            Bucket=self._bucket,
-            Key=plan.key,
-            ContentType=content_type_for(plan.key),
-            Metadata=self._connector.object_metadata(plan),
-            ChecksumAlgorithm="CRC32",
-            **self._connector.parts[1].encryption,  # type: ignore[arg-type]
-        )
+        try:
+            upload = self._s3.create_multipart_upload(
+                Bucket=self._bucket,
+                Key=plan.key,
+                ContentType=content_type_for(plan.key),
+                Metadata=self._connector.object_metadata(plan),
+                ChecksumAlgorithm="CRC32",
+                **self._connector.parts[1].encryption,  # type: ignore[arg-type]
+            )
+        except ClientError as exc:
+            raise DestinationError(
+                f"S3 refused an upload to s3://{self._bucket}/{plan.key}: {error_code(exc)}"
+            ) from None
         self._objects.put(
             folder + PLAN,
             {

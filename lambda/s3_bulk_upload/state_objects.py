@@ -82,8 +82,14 @@ class StateObjects:
                 yield entry["Key"]
 
     def delete_folder(self, folder: str) -> None:
-        """Remove an execution's working files (in batches of 1,000, as DeleteObjects takes them)."""
-        keys = list(self.keys(folder))
-        for start in range(0, len(keys), 1000):
-            batch = [{"Key": key} for key in keys[start : start + 1000]]
+        """Remove an execution's working files, every version of them (the request holds the URLs, and a
+        versioned bucket would keep it as a noncurrent version), in batches of 1,000 as DeleteObjects takes."""
+        pages = self.client.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=folder)
+        versions = [
+            {"Key": entry["Key"], "VersionId": entry["VersionId"]}
+            for page in pages
+            for entry in (*page.get("Versions", ()), *page.get("DeleteMarkers", ()))
+        ]
+        for start in range(0, len(versions), 1000):
+            batch = versions[start : start + 1000]
             self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})  # type: ignore[typeddict-item]

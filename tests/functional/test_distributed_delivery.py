@@ -93,6 +93,7 @@ def deliver(staging, data: bytes, key: str = "exports/churn.csv", **extra) -> di
 
 
 def test_a_distributed_delivery_is_header_and_source_byte_for_byte(s3, bucket, staging, machine):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     data = csv_lines(12 * MIB)
     body = deliver(staging, data)
     assert body["status"] == "Accepted" and body["upload_filename"] == "exports/churn.csv"
@@ -108,6 +109,8 @@ def test_a_distributed_delivery_is_header_and_source_byte_for_byte(s3, bucket, s
     history_is_small_and_holds_no_url(execution["executionArn"])
     # The working files (the request holds the URLs) are gone; no upload is left open.
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])] == ["exports/churn.csv"]
+    working = s3.list_object_versions(Bucket=bucket, Prefix=".ci360-connector/")
+    assert not working.get("Versions") and not working.get("DeleteMarkers")  # no noncurrent copy of the URLs
     assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
 
 

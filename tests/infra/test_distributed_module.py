@@ -77,6 +77,9 @@ def test_the_function_may_start_this_state_machine_only():
     assert granted["StartTheDistributedDelivery"]["actions"] == ["states:StartExecution"]
     assert granted["StartTheDistributedDelivery"]["resources"] == ["${local.arn}"]
     assert granted["RemoveWorkingFiles"]["resources"] == ["${local.working_files}"]
+    assert granted["ListWorkingFileVersions"]["condition"][0]["values"] == [
+        "${var.key_prefix}.ci360-connector/executions/*"
+    ]
     assert (
         module(DISTRIBUTED)["locals"]["_blocks"][0]["working_files"]
         == "${var.bucket_arn}/${var.key_prefix}.ci360-connector/executions/*"

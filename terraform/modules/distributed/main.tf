@@ -133,11 +133,24 @@ data "aws_iam_policy_document" "function" {
     resources = ["${local.executions}:*"]
   }
 
-  # The steps remove an execution's working files when it ends (its request holds the URLs).
+  # The steps remove an execution's working files when it ends, every version of them (its request
+  # holds the URLs; a versioned bucket would otherwise keep it as a noncurrent version).
   statement {
     sid       = "RemoveWorkingFiles"
-    actions   = ["s3:DeleteObject"]
+    actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
     resources = [local.working_files]
+  }
+
+  statement {
+    sid       = "ListWorkingFileVersions"
+    actions   = ["s3:ListBucketVersions"]
+    resources = [var.bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.key_prefix}.ci360-connector/executions/*"]
+    }
   }
 
   # Complete checks every part is there (ListParts) before it completes the upload.
