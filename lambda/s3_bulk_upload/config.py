@@ -90,14 +90,18 @@ def _allowlist(name: str, raw: str) -> tuple[str, ...]:
     return hosts
 
 
-_KMS_KEY = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+")
+# A key ARN only: IAM statements whose resource is an alias ARN apply to the alias, not the key, so
+# an alias here would get AccessDenied from KMS on every upload (Terraform refuses one too).
+_KMS_KEY = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+")
 SSE_ALGORITHMS = ("", "AES256", "aws:kms", "aws:kms:dsse")
 
 
 def _kms_key(name: str, raw: str) -> str:
     value = raw.strip()
     if value and not _KMS_KEY.fullmatch(value):
-        raise ConfigError(f"{name} must be a KMS key or alias ARN, not {value!r}")
+        raise ConfigError(
+            f"{name} must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; not an alias), not {value!r}"
+        )
     return value
 
 

@@ -64,6 +64,7 @@ def test_values_are_parsed():
         ("max_concurrency", "0"),
         ("source_max_retries", "x"),
         ("source_backoff_seconds", "-1"),
+        ("sse_kms_key_arn", "arn:aws:kms:eu-west-1:123456789012:alias/exports"),
     ],
 )
 def test_invalid_values_name_the_variable(name, value):
