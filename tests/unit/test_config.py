@@ -64,12 +64,20 @@ def test_values_are_parsed():
         ("max_concurrency", "0"),
         ("source_max_retries", "x"),
         ("source_backoff_seconds", "-1"),
-        ("sse_kms_key_arn", "arn:aws:kms:eu-west-1:123456789012:alias/exports"),
     ],
 )
 def test_invalid_values_name_the_variable(name, value):
     with pytest.raises(ConfigError, match=name):
         load_config({"s3_bucket_name": "b", name: value})
+
+
+def test_an_alias_arn_is_refused_where_a_key_arn_is_needed():
+    """IAM statements on an alias ARN apply to the alias, not the key: every upload would be denied."""
+    kms = {"s3_bucket_name": "b", "sse_algorithm": "aws:kms"}
+    key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    assert load_config({**kms, "sse_kms_key_arn": key}).sse_kms_key_arn == key
+    with pytest.raises(ConfigError, match="not an alias"):
+        load_config({**kms, "sse_kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:alias/exports"})
 
 
 @pytest.mark.parametrize(
