@@ -73,6 +73,7 @@ class Connector:
         events_client_factory: Callable[[], EventBridgeClient] | None = None,
         glue_client_factory: Callable[[], GlueClient] | None = None,
         sfn_client_factory: Callable[[], Any] | None = None,
+        readback_client_factory: Callable[[], S3Client] | None = None,
         session: requests.Session | None = None,
         deadline: Deadline | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -83,6 +84,8 @@ class Connector:
             s3_client, config.bucket, sse_algorithm=config.sse_algorithm, sse_kms_key_arn=config.sse_kms_key_arn
         )
         self._lambda_client_factory = lambda_client_factory
+        # S3 read after the transfer (a lost race's look-up) through a client bounded by the deadline.
+        self._readback_client_factory = readback_client_factory
         self._sfn_client_factory = sfn_client_factory
         self.objects = StateObjects(s3_client, config.bucket, config.key_prefix, self._sink.encryption)
         self._events_client_factory = events_client_factory
@@ -238,8 +241,15 @@ class Connector:
         return [column.name for column in metadata] if plan.include_header and metadata else None
 
     def lost_race(self, plan: Plan) -> Outcome:
-        """The conditional write lost a race: a re-delivery of this occurrence is no conflict."""
-        won_by_this_occurrence = self._duplicate(plan, self._sink.existing(plan.key))
+        """The conditional write lost a race: a re-delivery of this occurrence is no conflict.
+
+        The look-up comes after the transfer: its client's every attempt ends before the deadline
+        (``bounded_clients``), so a silent S3 is a 500 in time, not a function stopped by Lambda.
+        """
+        sink = self._sink
+        if self._readback_client_factory is not None:
+            sink = S3Sink(self._readback_client_factory(), self._config.bucket)
+        won_by_this_occurrence = self._duplicate(plan, sink.existing(plan.key))
         if won_by_this_occurrence is not None:
             return won_by_this_occurrence
         raise Conflict(f"s3://{self._config.bucket}/{plan.key} already exists and overwrite is false")

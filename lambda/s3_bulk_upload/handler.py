@@ -87,6 +87,12 @@ def aws_glue_client(deadline: Deadline) -> GlueClient:
     return client
 
 
+def aws_s3_readback_client(deadline: Deadline) -> S3Client:
+    """Made for an S3 look-up after the transfer (a lost race): bounded by the deadline like the others."""
+    client: S3Client = bounded_client("s3", deadline)
+    return client
+
+
 def aws_sfn_client(deadline: Deadline) -> Any:
     """Made for the webhook's StartExecution (and its look-up): bounded by the deadline like the others."""
     return bounded_client("stepfunctions", deadline)
@@ -102,6 +108,7 @@ class Handler:
     events_client: Callable[[Deadline], EventBridgeClient] = aws_events_client
     glue_client: Callable[[Deadline], GlueClient] = aws_glue_client
     sfn_client: Callable[[Deadline], Any] = aws_sfn_client
+    s3_readback_client: Callable[[Deadline], S3Client] = aws_s3_readback_client
     sleep: Callable[[float], None] = time.sleep
 
     def __call__(self, event: Any, context: LambdaContext) -> Answer:
@@ -164,6 +171,7 @@ class Handler:
             events_client_factory=functools.partial(self.events_client, deadline),
             glue_client_factory=functools.partial(self.glue_client, deadline),
             sfn_client_factory=functools.partial(self.sfn_client, deadline),
+            readback_client_factory=functools.partial(self.s3_readback_client, deadline),
             deadline=deadline,
             sleep=self.sleep,
         )

@@ -108,3 +108,40 @@ def test_a_planned_key_is_always_inside_the_prefix_or_the_request_is_a_400(filen
     assert plan.key.startswith("ci360/")
     assert validate_key(plan.key) == plan.key
     assert all(segment not in ("", ".", "..") for segment in plan.key.split("/"))
+
+
+def test_a_lost_race_is_looked_up_through_the_deadline_bound_client(stubbed_client):
+    """After the transfer the look-up goes through the read-back client (bounded by the deadline),
+    never the transfer's client, whose timeouts and retries are botocore's."""
+    transfer_client, _ = stubbed_client("s3")
+    readback, stubber = stubbed_client("s3")
+    listed(stubber, "o-1")
+    c = Connector(
+        Config(bucket="exports", overwrite=False),
+        transfer_client,
+        never_called,
+        readback_client_factory=lambda: readback,
+        clock=lambda: NOW,
+    )
+    outcome = c.lost_race(c.plan(BulkRequest(DATA, META, "a.csv", task=Task(occurrence_id="o-1"))))
+    assert outcome.duplicate
+
+
+def test_a_silent_s3_after_the_transfer_is_an_error_in_time_not_a_hang(monkeypatch):
+    """The bounded client refuses an attempt that would end after the deadline: a DestinationError (500)."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")  # signed, so the refusal is the deadline's
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    from s3_bulk_upload.bounded_clients import bounded_client
+    from s3_bulk_upload.deadline import Deadline
+    from s3_bulk_upload.errors import DestinationError
+
+    spent = Deadline(lambda: 0, 0)
+    c = Connector(
+        Config(bucket="exports", overwrite=False),
+        boto3.client("s3", region_name="eu-west-1"),
+        never_called,
+        readback_client_factory=lambda: bounded_client("s3", spent),
+        clock=lambda: NOW,
+    )
+    with pytest.raises(DestinationError, match="could not reach S3"):
+        c.lost_race(c.plan(BulkRequest(DATA, META, "a.csv", task=Task(occurrence_id="o-1"))))
