@@ -96,40 +96,25 @@ _KMS_KEY = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+")
 SSE_ALGORITHMS = ("", "AES256", "aws:kms", "aws:kms:dsse")
 
 
-def _kms_key(name: str, raw: str) -> str:
-    value = raw.strip()
-    if value and not _KMS_KEY.fullmatch(value):
-        raise ConfigError(
-            f"{name} must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; not an alias), not {value!r}"
-        )
-    return value
+def _matching(pattern: re.Pattern[str], what: str) -> Callable[[str, str], str]:
+    """A parser for an optional value that must match ``pattern`` in full (empty: not set)."""
+
+    def parse(name: str, raw: str) -> str:
+        value = raw.strip()
+        if value and not pattern.fullmatch(value):
+            raise ConfigError(f"{name} must be {what}, not {value!r}")
+        return value
+
+    return parse
 
 
-def _bus(name: str, raw: str) -> str:
-    value = raw.strip()
-    if value and not _BUS.fullmatch(value):
-        raise ConfigError(f"{name} must be an EventBridge bus name or ARN, not {value!r}")
-    return value
-
-
-_STATE_MACHINE = re.compile(r"arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}")
-
-
-def _state_machine(name: str, raw: str) -> str:
-    value = raw.strip()
-    if value and not _STATE_MACHINE.fullmatch(value):
-        raise ConfigError(f"{name} must be a Step Functions state machine ARN, not {value!r}")
-    return value
-
-
-_GLUE_DATABASE = re.compile(r"[a-z0-9_-]{1,255}")
-
-
-def _glue_database(name: str, raw: str) -> str:
-    value = raw.strip()
-    if value and not _GLUE_DATABASE.fullmatch(value):
-        raise ConfigError(f"{name} must be a Glue database name (a-z, 0-9, _ and -, at most 255), not {value!r}")
-    return value
+_kms_key = _matching(_KMS_KEY, "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; not an alias)")
+_bus = _matching(_BUS, "an EventBridge bus name or ARN")
+_state_machine = _matching(
+    re.compile(r"arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}"),
+    "a Step Functions state machine ARN",
+)
+_glue_database = _matching(re.compile(r"[a-z0-9_-]{1,255}"), "a Glue database name (a-z, 0-9, _ and -, at most 255)")
 
 
 def _setting(env: str, default: Any, parse: Callable[[str, str], Any], meaning: str, *, contract: bool = True) -> Any:
