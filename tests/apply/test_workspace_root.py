@@ -146,11 +146,6 @@ def policy_of(aws, api_id: str) -> dict[str, Any]:
     return policy
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="against moto the apply leaves the replaced (deposed) deployment in state and in API Gateway "
-    "without reporting an error; not yet known whether ours, the provider's or moto's",
-)
 def test_allowed_source_cidrs_set_then_emptied_reaches_a_deployment(workspaces, aws):
     """One policy resource whose document changes: each change is an update in place, applied before
     the new deployment the stage then serves (issue 26, item 6)."""
@@ -168,8 +163,10 @@ def test_allowed_source_cidrs_set_then_emptied_reaches_a_deployment(workspaces, 
         planned = changes(workspaces.plan(tfvars, variables=settings))
         assert planned[f"{API}.aws_api_gateway_rest_api_policy.source_ips"] == ["update"]
         assert planned[f"{API}.aws_api_gateway_deployment.this"] == ["create", "delete"]
-        applied = workspaces.apply(tfvars, variables=settings)
-        only_the_moto_gaps_failed(applied)
+        # The API module alone: the CloudWatch resources moto cannot create (GAPS) depend on the stage,
+        # and while one of them fails Terraform never destroys the replaced (deposed) deployment.
+        applied = workspaces.apply(tfvars, variables=settings, targets=(API,))
+        assert applied.diagnostics() == [], applied.diagnostics()
         # The policy's update ends before the new deployment is started.
         events = [
             (m["type"], m["hook"]["resource"]["addr"]) for m in applied.messages_of("apply_start", "apply_complete")
@@ -180,8 +177,7 @@ def test_allowed_source_cidrs_set_then_emptied_reaches_a_deployment(workspaces, 
         statements = policy_of(aws, api_id)["Statement"]
         assert any(s["Effect"] == "Deny" for s in statements) is denied, statements
         # The stage serves the deployment made after the policy changed; the old one left the state
-        # (a deposed deployment would show in the next plan). moto 5.2.5 still lists the old one
-        # after the provider's DeleteDeployment: not investigated (see the closing note).
+        # (a deposed deployment would show in the next plan).
         stage = aws("apigateway").get_stage(restApiId=api_id, stageName="dev")
         in_state = json.loads(workspaces.run("show", "-json").stdout)
         (deployment_id,) = [

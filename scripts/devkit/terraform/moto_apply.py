@@ -207,12 +207,12 @@ class Root:
         plan: dict[str, Any] = json.loads(self.run("show", "-json", "tfplan").stdout)
         return plan
 
-    def apply(self, *var_files: str, variables: dict[str, Any] | None = None) -> Result:
-        """``apply -auto-approve`` of everything; the result holds the diagnostics (not checked here:
-        the moto gaps fail, the caller says which may)."""
+    def apply(self, *var_files: str, variables: dict[str, Any] | None = None, targets: tuple[str, ...] = ()) -> Result:
+        """``apply -auto-approve`` of everything (or of ``targets``); the result holds the diagnostics
+        (not checked here: the moto gaps fail, the caller says which may)."""
         return self.run(
             "apply", "-input=false", "-no-color", "-json", "-auto-approve", f"-parallelism={self.parallelism}",
-            *self._options(var_files, variables), check=False,
+            *self._options(var_files, variables), *(f"-target={t}" for t in targets), check=False,
         )  # fmt: skip
 
     def destroy(self, *var_files: str, variables: dict[str, Any] | None = None) -> Result:
