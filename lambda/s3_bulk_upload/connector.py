@@ -24,7 +24,7 @@ from .keys import build_key, validate_key
 from .lambda_context import LambdaContext
 from .metadata import MAX_METADATA_BYTES, MetadataColumn, parse_metadata
 from .request import BulkRequest
-from .sink import OCCURRENCE_ID_KEY, TASK_ID_KEY, ExistingObject, S3Sink
+from .sink import ExistingObject, S3Sink, object_metadata
 from .source import SourceFile
 from .source_answers import FileIdentity
 from .source_session import RetryPolicy, make_session
@@ -231,7 +231,7 @@ class Connector:
             metadata = self.checked_metadata(plan)  # the asynchronous run: before the transfer
         columns = self.header_columns(plan, metadata)
         try:
-            moved = self._transfer.to_object(self._sink, plan.key, plan.data_url, columns, self.object_metadata(plan))
+            moved = self._transfer.to_object(self._sink, plan.key, plan.data_url, columns, object_metadata(plan.task))
         except Conflict:
             return self.lost_race(plan)
         return self.finish(plan, moved, columns, metadata, request_id)
@@ -291,15 +291,6 @@ class Connector:
     def _source(self, url: str, label: str) -> SourceFile:
         """A file read on one connection: the metadata, and the size probe."""
         return self._transfer.source(url, label, parallel=False)
-
-    @staticmethod
-    def object_metadata(plan: Plan) -> dict[str, str]:
-        metadata = {}
-        if plan.task.task_id:
-            metadata[TASK_ID_KEY] = plan.task.task_id
-        if plan.task.occurrence_id:
-            metadata[OCCURRENCE_ID_KEY] = plan.task.occurrence_id
-        return metadata
 
     def _presigned(self, key: str) -> str | None:
         if not self._config.return_presigned_url:

@@ -28,7 +28,7 @@ from .errors import BadRequest, Conflict, DestinationError
 from .handoff import Plan
 from .metadata import MetadataColumn
 from .part_counts import INSIDE, PartCounts, combine
-from .sink import content_type_for
+from .sink import content_type_for, object_metadata
 from .source_answers import FileIdentity
 from .state_objects import MANIFEST, PLAN, REQUEST, error_code
 from .transfer import Transferred
@@ -79,7 +79,7 @@ class Steps:
                 Bucket=self._bucket,
                 Key=plan.key,
                 ContentType=content_type_for(plan.key),
-                Metadata=self._connector.object_metadata(plan),
+                Metadata=object_metadata(plan.task),
                 ChecksumAlgorithm="CRC32",
                 **self._connector.parts[1].encryption,  # type: ignore[arg-type]
             )

@@ -14,6 +14,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import Conflict, DestinationError
+from .task import Task
 from .units import MIB
 
 if TYPE_CHECKING:
@@ -44,6 +45,16 @@ def content_type_for(key: str) -> str:
     if key.endswith(".csv"):
         return "text/csv"
     return "application/octet-stream"
+
+
+def object_metadata(task: Task) -> dict[str, str]:
+    """The user metadata every delivered object carries: the CI360 task and occurrence it is for."""
+    metadata = {}
+    if task.task_id:
+        metadata[TASK_ID_KEY] = task.task_id
+    if task.occurrence_id:
+        metadata[OCCURRENCE_ID_KEY] = task.occurrence_id
+    return metadata
 
 
 def part_size_for(expected_bytes: int | None, preferred: int) -> int:
