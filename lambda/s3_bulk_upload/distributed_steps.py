@@ -28,9 +28,9 @@ from .errors import BadRequest, Conflict, DestinationError
 from .handoff import Plan
 from .metadata import MetadataColumn
 from .part_counts import INSIDE, PartCounts, combine
-from .sink import content_type_for, object_metadata
+from .sink import PRECONDITION_FAILED, content_type_for, error_code, object_metadata
 from .source_answers import FileIdentity
-from .state_objects import MANIFEST, PLAN, REQUEST, error_code
+from .state_objects import MANIFEST, PLAN, REQUEST
 from .transfer import Transferred
 from .units import MIB
 
@@ -206,7 +206,7 @@ class Steps:
             )
         except ClientError as exc:
             code = error_code(exc)
-            if code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+            if code in PRECONDITION_FAILED:
                 raise Conflict(f"s3://{self._bucket}/{key} already exists and overwrite is false") from None
             raise DestinationError(f"S3 rejected completing s3://{self._bucket}/{key}: {code}") from None
         except BotoCoreError as exc:

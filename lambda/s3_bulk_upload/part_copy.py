@@ -25,8 +25,9 @@ from .errors import BadRequest, DestinationError
 from .handoff import Plan
 from .part_counts import LOOKBEHIND, OUTSIDE, PartCounter
 from .part_layout import padded
+from .sink import error_code
 from .source_answers import FileIdentity
-from .state_objects import PLAN, error_code
+from .state_objects import PLAN
 
 log = logging.getLogger(__name__)
 _QUERY = re.compile(r"\?\S*")

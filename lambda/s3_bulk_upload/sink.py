@@ -95,7 +95,11 @@ def _create_only(client: S3Client) -> Iterator[None]:
             events.unregister(name, unique_id=f"ci360-if-none-match-{name}")
 
 
-def _error_code(exc: ClientError) -> str:
+# What S3 answers when a conditional write (IfNoneMatch) finds the key taken.
+PRECONDITION_FAILED = ("PreconditionFailed", "412", "ConditionalRequestConflict")
+
+
+def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
@@ -126,7 +130,7 @@ class S3Sink:
         try:
             head = self._client.head_object(Bucket=self.bucket, Key=key)
         except ClientError as exc:
-            code = _error_code(exc)
+            code = error_code(exc)
             if code in _MISSING:
                 return None  # deleted between the listing and the HEAD
             if code in _DENIED:
@@ -159,7 +163,7 @@ class S3Sink:
                     if entry.get("Key") == key:
                         return int(entry.get("Size", 0))
         except ClientError as exc:
-            code = _error_code(exc)
+            code = error_code(exc)
             if code in _DENIED:
                 # Go on: the conditional write still guards overwrite=false; a re-delivery is re-sent.
                 log.warning(
@@ -197,8 +201,8 @@ class S3Sink:
                     cast(IO[bytes], stream), self.bucket, key, ExtraArgs=extra_args, Config=config
                 )
         except ClientError as exc:
-            code = _error_code(exc)
-            if code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+            code = error_code(exc)
+            if code in PRECONDITION_FAILED:
                 raise Conflict(f"s3://{self.bucket}/{key} already exists and overwrite is false") from None
             if code in _DENIED:
                 raise DestinationError(

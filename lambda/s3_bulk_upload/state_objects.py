@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import DestinationError
+from .sink import PRECONDITION_FAILED, error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -25,10 +26,6 @@ REQUEST, PLAN, MANIFEST = "request.json", "plan.json", "manifest.json"
 
 class Taken(Exception):
     """A create-only write found the object there already."""
-
-
-def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 class StateObjects:
@@ -57,7 +54,7 @@ class StateObjects:
                 **extra,
             )
         except ClientError as exc:
-            if create_only and error_code(exc) in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+            if create_only and error_code(exc) in PRECONDITION_FAILED:
                 raise Taken(key) from None
             raise DestinationError(f"could not write s3://{self.bucket}/{key}: {error_code(exc)}") from None
         except BotoCoreError as exc:
