@@ -232,10 +232,20 @@ class Steps:
         if state is not None and plan is not None:
             self._abort_upload(plan.key, state["upload_id"])
             aborted = True
-        self._objects.delete_folder(folder)
+        try:
+            self._objects.delete_folder(folder)
+            removed = True
+        except DestinationError as exc:  # logged with the failure; the step still reports it
+            log.error("working files left", extra={"reason": exc.message})
+            removed = False
         log.error(
             "distributed delivery failed",
-            extra={"error": name[:100], "reason": part_copy.safe_cause(cause), "upload_aborted": aborted},
+            extra={
+                "error": name[:100],
+                "reason": part_copy.safe_cause(cause),
+                "upload_aborted": aborted,
+                "working_files_removed": removed,
+            },
         )
         return {"status": status_of(name), "upload_aborted": aborted}
 

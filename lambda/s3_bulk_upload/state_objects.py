@@ -80,13 +80,20 @@ class StateObjects:
 
     def delete_folder(self, folder: str) -> None:
         """Remove an execution's working files, every version of them (the request holds the URLs, and a
-        versioned bucket would keep it as a noncurrent version), in batches of 1,000 as DeleteObjects takes."""
+        versioned bucket would keep it as a noncurrent version), in batches of 1,000 as DeleteObjects takes.
+        DeleteObjects answers 200 even when some keys were not deleted: its ``Errors`` are read, and any
+        raises (the request object must not stay behind unnoticed)."""
         pages = self.client.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=folder)
         versions = [
             {"Key": entry["Key"], "VersionId": entry["VersionId"]}
             for page in pages
             for entry in (*page.get("Versions", ()), *page.get("DeleteMarkers", ()))
         ]
+        errors: list[Any] = []
         for start in range(0, len(versions), 1000):
             batch = versions[start : start + 1000]
-            self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})  # type: ignore[typeddict-item]
+            answer = self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})  # type: ignore[typeddict-item]
+            errors += answer.get("Errors", [])
+        if errors:
+            first = errors[0].get("Code", "an error")
+            raise DestinationError(f"could not remove {len(errors)} working file(s) of {folder} (first: {first})")
