@@ -50,8 +50,13 @@ def failed(status_code: int) -> None:
 
 
 def flush() -> None:
-    """Write the request's metrics (one EMF document) and clear them for the next request."""
+    """Write the request's metrics (one EMF document) and clear them for the next request. An
+    invocation that added none (a distributed plan or part step) writes nothing: Powertools would
+    print a ``UserWarning`` to the function's log at every one of them."""
     metrics.namespace = os.environ.get(NAMESPACE_VARIABLE) or DEFAULT_NAMESPACE
+    if not metrics.metric_set:
+        metrics.clear_metrics()
+        return
     try:
         metrics.flush_metrics()
     except SchemaValidationError as error:  # a metric Powertools refuses: say so, answer anyway
