@@ -218,8 +218,8 @@ demo: $(VENV)/.installed rie ## Try it locally: embedded S3, local webhook, one 
 
 PORT ?= 8360
 
-serve: $(VENV)/.installed rie ## Keep the local stack up (webhook on PORT, default 8360) and print a curl command
-	$(PY) -m devkit.local.demo serve --port $(PORT)
+serve: $(VENV)/.installed rie ## Keep the local stack up (webhook on PORT, default 8360) and print a curl command; DISTRIBUTED=1: through the state machine
+	$(PY) -m devkit.local.demo serve --port $(PORT)$(if $(DISTRIBUTED), --distributed)
 
 smoke: $(VENV)/.installed workspace ## Deliver a sample through the deployed WORKSPACE and clean up
 	$(PY) -m devkit.deployment.smoke --terraform $(TERRAFORM) --terraform-dir $(TF_DIR) --tfvars $(TFVARS)

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from urllib.parse import urlsplit
 
 import boto3
@@ -235,3 +236,49 @@ def test_make_demo_shows_the_delivered_object_and_a_refused_request():
     assert "X-Amz-Signature" not in result.stdout + result.stderr
     if rie.available() is None and artifact.lambda_runtime().is_lambda_version:
         assert "Runtime Interface Emulator" in result.stdout  # the built zip, as Lambda runs it
+
+
+@pytest.mark.slow
+def test_make_serve_distributed_delivers_through_the_state_machine(tmp_path):
+    """``make serve DISTRIBUTED=1``: the request it prints, POSTed, is answered 202 and the deployed
+    state machine (moto's interpreter, each step the same function) delivers the export."""
+    import gzip
+
+    port = free_port()
+    command = [sys.executable, "-m", "devkit.local.demo", "serve", "--distributed", "--port", str(port)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert server.stdout is not None
+        printed = []
+        for line in server.stdout:
+            printed.append(line)
+            if line.startswith("Ctrl-C"):
+                break
+        text = "".join(printed)
+        assert "delivery_mode=distributed" in text, text
+        endpoint = re.search(r"Embedded S3: (\S+)", text).group(1)
+        key = re.search(r"x-api-key: ([^']+)'", text).group(1)
+        request_file = re.search(r"--data @(\S+)", text).group(1)
+        with open(request_file, "rb") as body:
+            response = requests.post(
+                f"http://127.0.0.1:{port}/upload", data=body.read(), headers={"x-api-key": key}, timeout=120
+            )
+        assert response.status_code == 202, response.text
+        answer = response.json()
+        clients = {"endpoint_url": endpoint, "region_name": "eu-west-1"}
+        clients.update(aws_access_key_id="demo", aws_secret_access_key="demo")
+        sfn, s3 = boto3.client("stepfunctions", **clients), boto3.client("s3", **clients)
+        (machine,) = sfn.list_state_machines()["stateMachines"]
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            (execution,) = sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]
+            if execution["status"] != "RUNNING":
+                break
+            time.sleep(0.5)
+        assert execution["status"] == "SUCCEEDED", sfn.describe_execution(executionArn=execution["executionArn"])
+        delivered = s3.get_object(Bucket=answer["bucket_name"], Key=answer["upload_filename"])["Body"].read()
+        data = requests.get(json.loads(open(request_file).read())["presignedUrls"]["dataFile"], timeout=60).content
+        assert gzip.decompress(delivered).split(b"\n", 1)[1] == data
+    finally:
+        server.terminate()
+        server.wait(timeout=60)

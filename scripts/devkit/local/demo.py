@@ -6,7 +6,10 @@ for this machine, run by AWS's Runtime Interface Emulator as Lambda runs it (whe
 the emulator and Python 3.13 is here; otherwise the handler in this process, said in one line).
 `demo` sends one bulk request the way CI360 does, shows what landed, shows a request without the
 API key being refused, and cleans up. `serve` keeps the stack up and prints a curl command;
-Ctrl-C or SIGTERM stops everything it started.
+Ctrl-C or SIGTERM stops everything it started. `serve --distributed` (``make serve DISTRIBUTED=1``)
+adds the deployed state machine, executed by moto's Step Functions interpreter
+(``devkit.local.state_machine``; moto then runs in this process), with every step invoking the same
+function under the emulator, and sets ``delivery_mode=distributed``.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from devkit.events import bulk_request, new_occurrence
 from devkit.local import rie
@@ -31,6 +35,7 @@ from devkit.local.api import EmulatedRunner, InProcessRunner, LocalApi, Runner
 from devkit.local.loopback import LOOPBACK, free_port
 from devkit.local.moto_server import aws_environment, create_bucket, moto_server
 from devkit.local.staging import StagingServer
+from devkit.local.state_machine import state_machine
 from devkit.packaging import artifact
 from devkit.processes import stopped_by_signals
 
@@ -99,16 +104,32 @@ def function_runner(folder: Path, environment: dict[str, str]) -> Iterator[Runne
         yield EmulatedRunner(function)
 
 
+def step_handler(runner: Callable[[], Runner]) -> Callable[[Any, Any], Any]:
+    """The state machine's Lambda tasks, sent to the runner's function (under the emulator, one
+    invocation at a time, as a function with reserved concurrency 1); the runtime's error payload
+    raised again under its ``errorType``, the name Retry and Catch match."""
+
+    def invoke(event: Any, context: Any) -> Any:
+        answer = runner()(event)
+        if isinstance(answer, dict) and set(answer) >= {"errorType", "errorMessage"} and "statusCode" not in answer:
+            raise type(str(answer["errorType"]), (Exception,), {})(answer["errorMessage"])
+        return answer
+
+    return invoke
+
+
 @contextlib.contextmanager
-def local_stack_up(rows: int, api_port: int = 0) -> Iterator[Stack]:
+def local_stack_up(rows: int, api_port: int = 0, *, distributed: bool = False) -> Iterator[Stack]:
     import boto3
 
     api_port = api_port or free_port()
     invoke_port = free_port()  # Lambda's Invoke endpoint: loopback, never the webhook's port
     with (
         tempfile.TemporaryDirectory(prefix="ci360-demo-") as tmp,
-        moto_server(in_process=False) as endpoint,
+        # The state machine's interpreter is moto's, hooked in this process (devkit.local.state_machine).
+        moto_server(in_process=distributed) as endpoint,
         StagingServer() as staging,
+        contextlib.ExitStack() as stack,
     ):
         os.environ.update(aws_environment(endpoint))  # for this process's S3 client
         environment = {
@@ -130,7 +151,13 @@ def local_stack_up(rows: int, api_port: int = 0) -> Iterator[Stack]:
         data, metadata = write_export(Path(tmp), rows)
         data_url = staging.put_file(f"/{data.name}", data)
         metadata_url = staging.put_file(f"/{metadata.name}", metadata)
+        started: list[Runner] = []
+        if distributed:
+            local = stack.enter_context(state_machine(endpoint, step_handler(lambda: started[0])))
+            environment.update({"delivery_mode": "distributed", "state_machine_arn": local.arn})
+            environment.update({"distributed_part_size_mib": "5", "max_parallel_parts": "4"})
         with function_runner(Path(tmp), environment) as runner:
+            started.append(runner)
             api = LocalApi(runner, port=api_port, invoke_port=invoke_port).start()
             try:
                 yield Stack(endpoint, api, data_url, metadata_url, data.stat().st_size)
@@ -220,12 +247,12 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def serve(rows: int, port: int) -> None:
+def serve(rows: int, port: int, *, distributed: bool = False) -> None:
     if not port_is_free(port):
         raise SystemExit(
             f"port {port} is in use (another `make serve`?): choose another, e.g. make serve PORT={port + 1}"
         )
-    with local_stack_up(rows, api_port=port) as stack:
+    with local_stack_up(rows, api_port=port, distributed=distributed) as stack:
         body = bulk_request(
             stack.data_url, stack.metadata_url, "exports/{taskName}/{datetime}.csv.gz", **new_occurrence()
         )
@@ -244,6 +271,16 @@ def serve(rows: int, port: int) -> None:
         print("List what landed:\n")
         print(f"  AWS_ENDPOINT_URL={stack.endpoint} AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo \\")
         print(f'    .venv/bin/python -c "{listing}"\n')
+        if distributed:
+            executions = (
+                "import boto3; sfn = boto3.client('stepfunctions', region_name='eu-west-1'); "
+                "[print(e['name'], e['status']) for m in sfn.list_state_machines()['stateMachines'] "
+                "for e in sfn.list_executions(stateMachineArn=m['stateMachineArn'])['executions']]"
+            )
+            print("delivery_mode=distributed: the POST answers 202 and the state machine copies 5 MiB parts.")
+            print("Its executions:\n")
+            print(f"  AWS_ENDPOINT_URL={stack.endpoint} AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo \\")
+            print(f'    .venv/bin/python -c "{executions}"\n')
         print("Ctrl-C (or SIGTERM) stops it and everything it started.", flush=True)
         stop = threading.Event()
         with contextlib.suppress(KeyboardInterrupt):
@@ -254,14 +291,16 @@ def serve(rows: int, port: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["demo", "serve"])
-    parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--rows", type=int, help="rows in the staged export (default 5,000; 150,000 distributed)")
     parser.add_argument("--port", type=int, default=8360, help="serve: port of the local webhook")
+    parser.add_argument("--distributed", action="store_true", help="serve: through the state machine")
     args = parser.parse_args()
+    rows = args.rows or (150_000 if args.distributed else 5000)
     with stopped_by_signals():
         if args.command == "demo":
-            demo(args.rows)
+            demo(rows)
         else:
-            serve(args.rows, args.port)
+            serve(rows, args.port, distributed=args.distributed)
 
 
 if __name__ == "__main__":
