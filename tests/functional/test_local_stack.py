@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import boto3
@@ -259,10 +260,8 @@ def test_make_serve_distributed_delivers_through_the_state_machine(tmp_path):
         endpoint = re.search(r"Embedded S3: (\S+)", text).group(1)
         key = re.search(r"x-api-key: ([^']+)'", text).group(1)
         request_file = re.search(r"--data @(\S+)", text).group(1)
-        with open(request_file, "rb") as body:
-            response = requests.post(
-                f"http://127.0.0.1:{port}/upload", data=body.read(), headers={"x-api-key": key}, timeout=120
-            )
+        body = Path(request_file).read_bytes()
+        response = requests.post(f"http://127.0.0.1:{port}/upload", data=body, headers={"x-api-key": key}, timeout=120)
         assert response.status_code == 202, response.text
         answer = response.json()
         clients = {"endpoint_url": endpoint, "region_name": "eu-west-1"}
@@ -277,7 +276,8 @@ def test_make_serve_distributed_delivers_through_the_state_machine(tmp_path):
             time.sleep(0.5)
         assert execution["status"] == "SUCCEEDED", sfn.describe_execution(executionArn=execution["executionArn"])
         delivered = s3.get_object(Bucket=answer["bucket_name"], Key=answer["upload_filename"])["Body"].read()
-        data = requests.get(json.loads(open(request_file).read())["presignedUrls"]["dataFile"], timeout=60).content
+        data_url = json.loads(Path(request_file).read_text())["presignedUrls"]["dataFile"]
+        data = requests.get(data_url, timeout=60).content
         assert gzip.decompress(delivered).split(b"\n", 1)[1] == data
     finally:
         server.terminate()
