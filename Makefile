@@ -74,13 +74,15 @@ lock: $(VENV)/.installed ## Re-resolve the locks (uv.lock; scripts/checkov/uv.lo
 	$(VENV)/bin/uv lock --project scripts/checkov
 	$(UV_EXPORT) --project scripts/checkov -o requirements-checkov.lock
 
-test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, mypy, checkov and the pytest suite (offline; not the apply suite: make apply-suite); each phase's time in a [time] line
+test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, mypy, checkov, tflint, the pytest suite and the apply suite (the AWS provider built once); each phase's time in a [time] line
 	$(TIMED) ruff bash -c '$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .'
 	$(TIMED) mypy $(MAKE) --no-print-directory typecheck
 	$(TIMED) checkov $(MAKE) --no-print-directory checkov
 	$(TIMED) "Go tools + tflint" $(MAKE) --no-print-directory tflint
 	$(TIMED) "Trino reader" $(MAKE) --no-print-directory trino-reader
 	$(TIMED) pytest $(PY) -m pytest
+	$(TIMED) "AWS provider" $(MAKE) --no-print-directory provider
+	$(TIMED) "apply suite" $(APPLY_SUITE)
 
 # Trino 483's own CSV reader (tests/reader, Java 25 + Maven): the catalog tests read every object they
 # deliver through it. Built once into build/trino-reader/<hash of its sources>; skipped (one line says
@@ -101,8 +103,13 @@ rie: ## Build only the pinned Lambda runtime emulator into .tools/ (what demo, s
 provider: ## Build the pinned Terraform AWS provider into .tools/terraform-mirror (needs Go; cold about 20 minutes)
 	@bash scripts/install_provider.sh $(TOOLS) $(PROVIDER_MODULE) $(PROVIDER_MODULE_VERSION) '$(PROVIDER_MODULE_HASH)' $(PROVIDER_VERSION)
 
+# Two workers, a test file each at a time (pytest-xdist): each has its own moto server and copy of the
+# configuration; most of a destroy is the provider waiting (an SQS queue's deletion is polled for
+# about two minutes), so two files run side by side in about the time of the longest.
+APPLY_SUITE = $(PY) -m pytest tests/apply -q -m apply -n 2 --dist loadfile
+
 apply-suite: $(VENV)/.installed provider ## Terraform init/plan/apply/plan/destroy of every root and example against moto (tests/apply)
-	$(PY) -m pytest tests/apply -q -m apply
+	$(APPLY_SUITE)
 
 tflint: tools ## tflint with the terraform recommended preset and the AWS ruleset (skipped without Go)
 	@if [ -x $(TFLINT) ]; then \

@@ -54,6 +54,7 @@ MOTO_GAPS = {
     'module.connector.module.lambda.aws_cloudwatch_metric_alarm.this["failed-transfers"]': CLOUDWATCH_CBOR,
     "module.connector.module.dashboard.aws_cloudwatch_metric_alarm.api_5xx": CLOUDWATCH_CBOR,
     "module.connector.module.dashboard.aws_cloudwatch_dashboard.this": CLOUDWATCH_CBOR,
+    "module.connector.module.distributed.aws_cloudwatch_metric_alarm.failed": CLOUDWATCH_CBOR,
 }
 
 
@@ -258,7 +259,10 @@ def diff(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def environment(endpoint: str, cli_config: Path, data_dir_root: Path) -> dict[str, str]:
     """The environment every Terraform command of the suite runs in."""
-    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR", "VIRTUAL_ENV")}
+    # TF_LOG and TF_LOG_PATH pass through: `TF_LOG=DEBUG TF_LOG_PATH=… make apply-suite` shows what a
+    # slow command waits on (every request the provider makes, and moto's answer).
+    names = ("PATH", "HOME", "LANG", "TMPDIR", "VIRTUAL_ENV", "TF_LOG", "TF_LOG_PATH")
+    keep = {k: v for k, v in os.environ.items() if k in names}
     return {
         **keep,
         "TF_CLI_CONFIG_FILE": str(cli_config),

@@ -17,14 +17,20 @@ what it reads from AWS, mended here and listed in ``READ_BACK``:
   create branch of ``_bucket_response_put``), so the bucket has no tags and every later plan
   updates ``tags_all`` (and the bucket policy, whose document then waits for the bucket).
 
-One API moto 5.2.5 lacks is answered here, because the resource cannot be left out of the apply (the
-function's environment names the state machine, so the whole stack depends on it):
+Two Step Functions APIs moto 5.2.5 lacks are answered here, because the resource cannot be left out
+of the apply (the function's environment names the state machine, so the whole stack depends on it):
 
 - Step Functions ``ValidateStateMachineDefinition``, which the provider calls when it plans an
   ``aws_sfn_state_machine`` (moto/stepfunctions/responses.py has no such action: it answers 500, and
   the provider retries that for minutes per plan). The answer here checks only that the definition
   is a JSON object with ``StartAt`` naming one of its ``States`` (AWS checks far more); the
   definition itself is executed by moto's interpreter in tests/functional/test_distributed_delivery.py.
+- Step Functions ``ListStateMachineVersions``, which the provider calls on every read of an
+  ``aws_sfn_state_machine`` (internal/service/sfn/state_machine.go, the latest published version for
+  ``state_machine_version_arn``); moto has no such action either and answers 500, which the
+  provider retries with backoff for about ten minutes per read (the stall that took the apply
+  suite out of ``make test``). The answer lists the versions moto itself keeps (``publish``),
+  newest first, as AWS does.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ READ_BACK = {
 }
 MISSING = {
     "stepfunctions ValidateStateMachineDefinition": "called by the provider's plan; moto answers 500",
+    "stepfunctions ListStateMachineVersions": "called by the provider's every read; moto answers 500",
 }
 
 
@@ -94,6 +101,14 @@ def mend() -> None:
         return ActionResult(validation(self._get_param("definition") or ""))
 
     StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition  # type: ignore[attr-defined]
+
+    def list_state_machine_versions(self: StepFunctionResponse) -> ActionResult:
+        machine = self.stepfunction_backend.describe_state_machine(self._get_param("stateMachineArn"))
+        versions = sorted(machine.versions.values(), key=lambda v: v.version, reverse=True)
+        listed = [{"stateMachineVersionArn": v.arn, "creationDate": v.creation_date} for v in versions]
+        return ActionResult({"stateMachineVersions": listed})
+
+    StepFunctionResponse.list_state_machine_versions = list_state_machine_versions  # type: ignore[attr-defined]
 
 
 def main(argv: list[str]) -> None:
