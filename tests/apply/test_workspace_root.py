@@ -1,7 +1,8 @@
 """The workspace root (terraform/, what `make apply WORKSPACE=…` deploys) applied against moto with
 dev's and prod's tfvars, side by side in one account: every resource but the moto gaps created,
 the next plan empty, an emptied allowed_source_cidrs deployed, an execution-log group API Gateway
-created before the workspace knew it imported, and destroy stopped by the bucket alone."""
+created before the workspace knew it imported, destroy stopped by the bucket alone, and `make
+teardown`'s script deleting a workspace, bucket included, with nothing left."""
 
 from __future__ import annotations
 
@@ -207,10 +208,46 @@ def resources_named(aws, prefix: str) -> dict[str, list[str]]:
                         if p["name"].startswith(prefix)],
         "databases": [d["Name"] for d in aws("glue").get_databases()["DatabaseList"]
                       if d["Name"].startswith(prefix.replace("-", "_"))],
+        "state machines": [m["name"] for m in aws("stepfunctions").list_state_machines()["stateMachines"]
+                           if m["name"].startswith(prefix)],
     }  # fmt: skip
 
 
-@pytest.mark.parametrize("workspace", ["dev", "prod"])
+def test_make_teardown_deletes_the_workspace_and_its_bucket_and_leaves_nothing(
+    workspaces, aws, terraform_command, monkeypatch, capsys
+):
+    """`make teardown WORKSPACE=dev`'s script, on the applied workspace with the real provider: the
+    plain destroy is refused (prevent_destroy); teardown throttles the function, empties and deletes
+    the versioned bucket, then destroys the rest: nothing of the workspace is left in moto."""
+    from devkit.deployment.teardown import Aws, teardown
+
+    tfvars, variables = select(workspaces, "dev")
+    prefix = "ci360-s3-dev"
+    refused = workspaces.destroy(tfvars, variables=variables)
+    assert any("Instance cannot be destroyed" in summary for _, summary, _ in refused.diagnostics())
+    bucket, s3 = workspaces.outputs()["bucket_name"], aws("s3")
+    # The bucket's TLS-only policy refuses every request to this plain-HTTP endpoint (moto evaluates
+    # it as AWS would: teardown's DeleteObjects was refused with AccessDenied, and said so), and the
+    # provider's S3 Control detour needs plain HTTP: the policy is lifted here, as if over TLS.
+    s3.delete_bucket_policy(Bucket=bucket)
+    for body in (b"v1", b"v2"):  # exports: two versions and a delete marker
+        s3.put_object(Bucket=bucket, Key="ci360/exports/a.csv", Body=body)
+    s3.delete_object(Bucket=bucket, Key="ci360/exports/a.csv")
+    for name, value in workspaces.env.items():  # the script's terraform and boto3 run in this environment
+        monkeypatch.setenv(name, value)
+    slept: list[float] = []
+    done = teardown(
+        terraform_command, str(workspaces.directory), "dev", tfvars, Aws.in_region("eu-west-1"),
+        ask=lambda _: "dev", sleep=slept.append,
+    )  # fmt: skip
+    said = capsys.readouterr().out
+    assert done, said
+    assert "Workspace dev deleted." in said and slept == [900 + 10]
+    assert workspaces.state_list() == []
+    assert {kind: names for kind, names in resources_named(aws, prefix).items() if names} == {}
+
+
+@pytest.mark.parametrize("workspace", ["prod"])
 def test_destroy_stops_at_the_bucket_and_without_it_leaves_only_the_bucket(workspaces, workspace, aws):
     tfvars, variables = select(workspaces, workspace)
     prefix = f"ci360-s3-{workspace}"
