@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 
 import pytest
@@ -124,3 +125,12 @@ def test_every_file_named_exists(path):
     if path.endswith(("dist/s3_bulk_upload.zip", "dist/s3_bulk_upload.zip.arch")):
         return  # built by make package
     assert any((base / path).exists() for base in (ROOT, ROOT / "terraform", ROOT / "lambda")), path
+
+
+def test_the_distributed_figures_are_the_committed_results():
+    """docs/distributed-performance.md is what devkit.bench.distributed renders from its JSON."""
+    from devkit.bench import distributed
+
+    results = json.loads((ROOT / "docs" / "distributed-results.json").read_text())
+    rendered = (ROOT / "docs" / "distributed-performance.md").read_text()
+    assert distributed.render(results) == rendered, "docs/distributed-performance.md disagrees with its results"
