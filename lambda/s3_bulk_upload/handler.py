@@ -37,7 +37,6 @@ from .config import Config, load_config
 from .connector import Connector, Outcome
 from .deadline import Deadline
 from .distributed import is_step
-from .distributed_steps import Steps
 from .errors import ConnectorError
 from .handoff import is_handoff
 from .lambda_context import LambdaContext
@@ -124,6 +123,10 @@ class Handler:
     def _handle(self, event: Any, context: LambdaContext) -> Answer:
         request_id = str(getattr(context, "aws_request_id", "") or "")
         if is_step(event):
+            # Only the state machine's steps need their code (part counts, part copy): a webhook's
+            # cold start does not load it.
+            from .distributed_steps import Steps
+
             return self._envelope(
                 lambda connector: _step_result(Steps(connector).run(event, request_id)),
                 context,

@@ -40,3 +40,16 @@ def test_the_function_package_has_no_import_cycle():
 @pytest.mark.parametrize("module", MODULES, ids=lambda module: module.name)
 def test_every_function_module_is_under_300_lines(module):
     assert len(module.read_text().splitlines()) < 300
+
+
+def test_a_webhook_cold_start_does_not_load_the_distributed_steps_code():
+    """The state machine's steps (part copy and counts) are imported by the step invocations only."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, s3_bulk_upload.handler; print(sorted(m for m in sys.modules if m.startswith('s3_bulk_upload')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "s3_bulk_upload.handler" in loaded
+    assert "s3_bulk_upload.distributed_steps" not in loaded and "s3_bulk_upload.part_counts" not in loaded
