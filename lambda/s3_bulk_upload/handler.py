@@ -125,7 +125,7 @@ class Handler:
         if is_step(event):
             # Only the state machine's steps need their code (part counts, part copy): a webhook's
             # cold start does not load it.
-            from .distributed_steps import Steps
+            from .distributed_steps import Steps  # noqa: PLC0415 - loaded by step invocations only
 
             return self._envelope(
                 lambda connector: _step_result(Steps(connector).run(event, request_id)),

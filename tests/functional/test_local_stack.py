@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
@@ -257,16 +258,18 @@ def test_make_serve_distributed_delivers_through_the_state_machine(tmp_path):
                 break
         text = "".join(printed)
         assert "delivery_mode=distributed" in text, text
-        endpoint = re.search(r"Embedded S3: (\S+)", text).group(1)
-        key = re.search(r"x-api-key: ([^']+)'", text).group(1)
-        request_file = re.search(r"--data @(\S+)", text).group(1)
+        endpoint, key, request_file = (
+            found.group(1) if (found := re.search(pattern, text)) else pytest.fail(f"{pattern} not printed")
+            for pattern in (r"Embedded S3: (\S+)", r"x-api-key: ([^']+)'", r"--data @(\S+)")
+        )
         body = Path(request_file).read_bytes()
         response = requests.post(f"http://127.0.0.1:{port}/upload", data=body, headers={"x-api-key": key}, timeout=120)
         assert response.status_code == 202, response.text
         answer = response.json()
-        clients = {"endpoint_url": endpoint, "region_name": "eu-west-1"}
-        clients.update(aws_access_key_id="demo", aws_secret_access_key="demo")
-        sfn, s3 = boto3.client("stepfunctions", **clients), boto3.client("s3", **clients)
+        where: dict[str, Any] = {"endpoint_url": endpoint, "region_name": "eu-west-1"}
+        where.update(aws_access_key_id="demo", aws_secret_access_key="demo")
+        sfn: Any = boto3.client("stepfunctions", **where)
+        s3: Any = boto3.client("s3", **where)
         (machine,) = sfn.list_state_machines()["stateMachines"]
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 
 from s3_bulk_upload.errors import DestinationError
@@ -43,13 +45,13 @@ FOLDER = "p/.ci360-connector/executions/e/"
 
 def test_every_version_of_the_folder_is_removed():
     client = Client([FOLDER + "request.json", FOLDER + "plan.json"])
-    StateObjects(client, "b", "p/", {}).delete_folder(FOLDER)
+    StateObjects(cast("Any", client), "b", "p/", {}).delete_folder(FOLDER)
     assert client.deleted == [FOLDER + "request.json", FOLDER + "plan.json"]
 
 
 def test_a_key_s3_did_not_delete_is_an_error_not_silence():
     client = Client([FOLDER + "request.json", FOLDER + "plan.json"], failing=[FOLDER + "request.json"])
     with pytest.raises(DestinationError) as raised:
-        StateObjects(client, "b", "p/", {}).delete_folder(FOLDER)
+        StateObjects(cast("Any", client), "b", "p/", {}).delete_folder(FOLDER)
     assert raised.value.message == f"could not remove 1 working file(s) of {FOLDER} (first: AccessDenied)"
     assert client.deleted == [FOLDER + "plan.json"]

@@ -136,7 +136,7 @@ def moto_complete_seconds(size: int, part_mib: int) -> float:
     bucket = create_bucket(s3, f"ci360-bench-{uuid.uuid4().hex[:10]}")
     upload = s3.create_multipart_upload(Bucket=bucket, Key="joined")["UploadId"]
     part = part_mib * MIB
-    parts = []
+    parts: list[Any] = []
     for number, start in enumerate(range(0, size, part), 1):
         body = b"x" * min(part, size - start)
         etag = s3.upload_part(Bucket=bucket, Key="joined", UploadId=upload, PartNumber=number, Body=body)["ETag"]
