@@ -40,10 +40,27 @@ def moto_for_terraform() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def configuration(moto_for_terraform: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def function_zip(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The function's zip for this machine, which the suite's moto runs under the runtime emulator
+    (devkit.terraform.moto_as_aws); None where the emulator or Python 3.13 is missing (a stand-in
+    is deployed then, and the invoke test says why it is skipped)."""
+    from devkit.local import rie
+    from devkit.packaging import artifact, build_zip
+
+    runtime = artifact.lambda_runtime()
+    if rie.available() is not None or not runtime.is_lambda_version:
+        return None
+    path = tmp_path_factory.mktemp("function") / "s3_bulk_upload.zip"
+    build_zip.build(path, artifact.machine_arch(), runtime.version)
+    return path
+
+
+@pytest.fixture(scope="session")
+def configuration(moto_for_terraform: str, function_zip: Path | None, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One copy of terraform/ and examples/ for the session, each root with its override file."""
     fixtures = Path(__file__).resolve().parent / "fixtures"
-    return moto_apply.copy_configuration(tmp_path_factory.mktemp("tf-apply"), moto_for_terraform, fixtures)
+    target = tmp_path_factory.mktemp("tf-apply")
+    return moto_apply.copy_configuration(target, moto_for_terraform, fixtures, function_zip)
 
 
 @pytest.fixture(scope="session")

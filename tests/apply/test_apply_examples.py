@@ -5,9 +5,11 @@ destroy leaving only what is not the example's to delete."""
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 import pytest
 
+from devkit.events import bulk_request, proxy_event
 from devkit.terraform import moto_apply
 from devkit.terraform.moto_apply import changes, diff
 
@@ -75,6 +77,51 @@ def test_the_alarm_topics_key_serves_only_this_accounts_alarms(complete, aws):
         "StringEquals": {"aws:SourceAccount": moto_apply.ACCOUNT_ID},
         "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:eu-west-1:{moto_apply.ACCOUNT_ID}:alarm:*"},
     }
+
+
+def test_the_deployed_function_answers_and_delivers_through_motos_lambda(existing_bucket, aws, function_zip):
+    """The zip the apply deployed, invoked through moto's Lambda API (run under the runtime emulator
+    by the suite's moto, devkit.terraform.moto_as_aws) with the environment the apply wrote: a body
+    that is not JSON is the function's own 400; with the suite's moto let in as a source (the only
+    change), a staged export lands in the bucket under the prefix the apply configured."""
+    if function_zip is None:
+        pytest.skip("the runtime emulator or Python 3.13 is missing: moto's Lambda cannot run the zip here")
+    functions, s3 = aws("lambda"), aws("s3")
+    answer = json.loads(
+        functions.invoke(FunctionName="ci360-s3-existing", Payload=json.dumps(proxy_event("{", raw=True)))[
+            "Payload"
+        ].read()
+    )
+    assert answer["statusCode"] == 400, answer
+    configuration = functions.get_function_configuration(FunctionName="ci360-s3-existing")
+    environment = configuration["Environment"]["Variables"]
+    staging = "ci360-s3-example-staging"
+    s3.create_bucket(Bucket=staging, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    data = b"1,ana@example.com\n2,li@example.com\n"
+    s3.put_object(Bucket=staging, Key="data.csv", Body=data)
+    s3.put_object(Bucket=staging, Key="meta.json", Body=json.dumps([{"columnName": "id"}, {"columnName": "email"}]))
+    urls = [
+        s3.generate_presigned_url("get_object", Params={"Bucket": staging, "Key": k}) for k in ("data.csv", "meta.json")
+    ]
+    host = urlsplit(urls[0]).netloc
+    try:
+        functions.update_function_configuration(
+            FunctionName="ci360-s3-existing", Environment={"Variables": {**environment, "source_host_allowlist": host}}
+        )
+        event = proxy_event(bulk_request(urls[0], urls[1], "exports/churn.csv"))
+        answer = json.loads(
+            functions.invoke(FunctionName="ci360-s3-existing", Payload=json.dumps(event))["Payload"].read()
+        )
+    finally:
+        functions.update_function_configuration(
+            FunctionName="ci360-s3-existing", Environment={"Variables": environment}
+        )
+    assert answer["statusCode"] == 200, answer
+    delivered = json.loads(answer["body"])
+    assert delivered["bucket_name"] == EXISTING_BUCKET and delivered["rows"] == 2
+    key = delivered["upload_filename"]
+    assert key == "incoming/ci360/exports/churn.csv"
+    assert s3.get_object(Bucket=EXISTING_BUCKET, Key=key)["Body"].read() == b"id,email\n" + data
 
 
 def test_the_existing_bucket_is_only_read(existing_bucket, aws):

@@ -112,10 +112,13 @@ def stand_in_zip(path: Path) -> Path:
     return path
 
 
-def copy_configuration(target: Path, endpoint: str, fixtures: Path | None = None) -> Path:
+def copy_configuration(
+    target: Path, endpoint: str, fixtures: Path | None = None, function_zip: Path | None = None
+) -> Path:
     """terraform/ and examples/ under ``target`` (relative module paths kept), the test roots in
     ``fixtures`` as ``target/fixtures/*``, each root with the override file, and
-    dist/s3_bulk_upload.zip; returns ``target``."""
+    dist/s3_bulk_upload.zip: ``function_zip`` (the built function, which the suite's moto runs
+    under the runtime emulator) or a stand-in; returns ``target``."""
     ignore = shutil.ignore_patterns(".terraform", "*.tfstate*", "terraform.tfstate.d", "*.tfplan", "backend.hcl")
     shutil.copytree(TERRAFORM_DIR, target / "terraform", ignore=ignore)
     shutil.copytree(EXAMPLES_DIR, target / "examples", ignore=ignore)
@@ -125,7 +128,11 @@ def copy_configuration(target: Path, endpoint: str, fixtures: Path | None = None
         roots += (target / "fixtures").iterdir()
     for root in roots:
         (root / "moto_override.tf").write_text(override(endpoint))
-    stand_in_zip(target / "dist" / "s3_bulk_upload.zip")
+    if function_zip is None:
+        stand_in_zip(target / "dist" / "s3_bulk_upload.zip")
+    else:
+        (target / "dist").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(function_zip, target / "dist" / "s3_bulk_upload.zip")
     return target
 
 

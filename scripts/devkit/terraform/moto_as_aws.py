@@ -31,6 +31,14 @@ of the apply (the function's environment names the state machine, so the whole s
   provider retries with backoff for about ten minutes per read (the stall that took the apply
   suite out of ``make test``). The answer lists the versions moto itself keeps (``publish``),
   newest first, as AWS does.
+
+Lambda ``Invoke`` runs a function's code in a Docker container in moto
+(``moto/awslambda/models.py``, ``LambdaFunction._invoke_lambda``); no Docker daemon is assumed
+here. Where AWS's Runtime Interface Emulator is built (``make rie``) and Python 3.13 is present,
+this server instead runs the zip the apply deployed (the code moto stores) under the emulator, as
+the managed ``python3.13`` runtime starts it, with the environment the apply gave the function and
+every AWS client pointed back at this server (``run_deployed_functions``). Synchronous
+(``RequestResponse``) invocations only: nothing here queues an ``Event`` invocation.
 """
 
 from __future__ import annotations
@@ -111,9 +119,61 @@ def mend() -> None:
     StepFunctionResponse.list_state_machine_versions = list_state_machine_versions  # type: ignore[attr-defined]
 
 
+def run_deployed_functions(endpoint: str) -> str | None:
+    """Lambda Invoke runs the deployed zip under the runtime emulator; None, or why it cannot here."""
+    import hashlib
+    import tempfile
+    import zipfile
+    from io import BytesIO
+    from pathlib import Path
+
+    from devkit.local import rie
+    from devkit.local.moto_server import aws_environment
+    from devkit.packaging.artifact import OLD_RUNTIME_SDK, lambda_runtime, runtime_sdk
+
+    runtime = lambda_runtime()
+    missing = rie.available() or (None if runtime.is_lambda_version else "no Python 3.13 for the Lambda runtime")
+    if missing is not None:
+        return missing
+    sdk = runtime_sdk(OLD_RUNTIME_SDK, runtime)
+    unpacked = Path(tempfile.mkdtemp(prefix="moto-lambda-"))
+    from moto.awslambda.models import LambdaBackend
+
+    def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> bytes:  # noqa: PLR0917 (moto's)
+        function = self.get_function(function_name, qualifier)
+        task = unpacked / hashlib.sha256(function.code_bytes).hexdigest()
+        if not task.exists():
+            with zipfile.ZipFile(BytesIO(function.code_bytes)) as archive:
+                archive.extractall(task)
+        environment = {
+            **function.environment_vars,
+            **aws_environment(endpoint),
+            "AWS_REGION": function.region,
+            "AWS_DEFAULT_REGION": function.region,
+        }
+        event = json.loads(body) if body else {}
+        with rie.emulated(
+            runtime.python, [task, sdk], function.handler, environment, timeout_seconds=int(function.timeout)
+        ) as emulated:
+            answer = emulated.invoke(event)
+        if isinstance(answer, dict) and "errorType" in answer and "statusCode" not in answer:
+            response_headers["x-amz-function-error"] = "Unhandled"
+        payload = json.dumps(answer).encode()
+        response_headers["Content-Length"] = str(len(payload))
+        return payload
+
+    LambdaBackend.invoke = invoke  # type: ignore[method-assign]
+    return None
+
+
 def main(argv: list[str]) -> None:
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     mend()
+    host = argv[argv.index("-H") + 1] if "-H" in argv else "127.0.0.1"
+    port = argv[argv.index("-p") + 1] if "-p" in argv else "5000"
+    why_not = run_deployed_functions(f"http://{host}:{port}")
+    if why_not is not None:
+        print(f"Lambda Invoke is moto's own here: {why_not}", file=sys.stderr, flush=True)
     from moto.server import main as serve
 
     serve(argv)
