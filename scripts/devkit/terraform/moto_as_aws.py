@@ -11,6 +11,13 @@ what it reads from AWS, mended here and listed in ``READ_BACK``:
   moto returns the document as it was put (moto/apigateway/models.py, ``RestAPI.to_dict``: ``PROP_POLICY:
   self.policy``; ``apply_patch_operations``: ``self.policy = value``), and the provider's read
   then fails with "invalid character … after top-level value" for the API and its policy.
+- Lake Formation ``RevokePermissions`` of a grant the principal does not hold: AWS answers
+  ``InvalidInputException`` "No permissions revoked. Grantee has no permissions …", and the
+  provider revokes again after the first revoke until it gets that answer
+  (internal/service/lakeformation/permissions.go, ``resourcePermissionsDelete``: "we'll retry until
+  we get the right error"); moto answers 200 (moto/lakeformation/models.py, ``revoke_permissions``
+  and ``PermissionCatalog.remove_permission`` return quietly), so every destroy of a grant failed
+  with "empty retryable error received".
 - S3 ``CreateBucket``: AWS applies ``CreateBucketConfiguration.Tags`` (the provider tags a bucket
   on creation that way, internal/service/s3/bucket.go, "Tag on create"); moto reads only the
   ``LocationConstraint`` of that body (moto/s3/responses.py, ``_get_location_constraint`` and the
@@ -51,6 +58,7 @@ from typing import Any
 READ_BACK = {
     "apigateway RestAPI.to_dict policy": "AWS returns the policy as an escaped JSON string; moto as put",
     "s3 CreateBucket CreateBucketConfiguration.Tags": "AWS tags the bucket on creation; moto ignores them",
+    "lakeformation RevokePermissions of no grant": "AWS answers InvalidInputException; moto answers 200",
 }
 MISSING = {
     "stepfunctions ValidateStateMachineDefinition": "called by the provider's plan; moto answers 500",
@@ -101,6 +109,29 @@ def mend() -> None:
         return answer
 
     S3Response._bucket_response_put = _bucket_response_put  # type: ignore[method-assign]
+
+    from moto.lakeformation.exceptions import InvalidInput
+    from moto.lakeformation.models import LakeFormationBackend, Permission
+
+    revoke = LakeFormationBackend.revoke_permissions
+
+    def revoke_permissions(  # noqa: PLR0917 (moto's)
+        self: LakeFormationBackend,
+        catalog_id: str,
+        principal: dict[str, str],
+        resource: dict[str, Any],
+        permissions_to_revoke: list[str],
+        permissions_with_grant_options_to_revoke: list[str],
+    ) -> None:
+        asked = Permission(principal=principal, resource=resource, permissions=[], permissions_with_grant_options=[])
+        held = self.grants[catalog_id].permissions if catalog_id in self.grants else set()
+        if not any(asked.equal_principal_and_resouce(grant) for grant in held):
+            raise InvalidInput(
+                "No permissions revoked. Grantee has no permissions and no grantable permissions on resource"
+            )
+        revoke(self, catalog_id, principal, resource, permissions_to_revoke, permissions_with_grant_options_to_revoke)
+
+    LakeFormationBackend.revoke_permissions = revoke_permissions  # type: ignore[method-assign]
 
     from moto.core.responses import ActionResult
     from moto.stepfunctions.responses import StepFunctionResponse
