@@ -53,8 +53,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
+from devkit.paths import ROOT
+
+# The deployed zips moto's Lambda runs, unpacked (run_deployed_functions).
+UNPACKED = ROOT / "build" / "moto-lambda"
 READ_BACK = {
     "apigateway RestAPI.to_dict policy": "AWS returns the policy as an escaped JSON string; moto as put",
     "s3 CreateBucket CreateBucketConfiguration.Tags": "AWS tags the bucket on creation; moto ignores them",
@@ -153,10 +158,10 @@ def mend() -> None:
 def run_deployed_functions(endpoint: str) -> str | None:
     """Lambda Invoke runs the deployed zip under the runtime emulator; None, or why it cannot here."""
     import hashlib
+    import shutil
     import tempfile
     import zipfile
     from io import BytesIO
-    from pathlib import Path
 
     from devkit.local import rie
     from devkit.local.moto_server import aws_environment
@@ -167,15 +172,22 @@ def run_deployed_functions(endpoint: str) -> str | None:
     if missing is not None:
         return missing
     sdk = runtime_sdk(OLD_RUNTIME_SDK, runtime)
-    unpacked = Path(tempfile.mkdtemp(prefix="moto-lambda-"))
     from moto.awslambda.models import LambdaBackend
 
     def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> bytes:  # noqa: PLR0917 (moto's)
         function = self.get_function(function_name, qualifier)
-        task = unpacked / hashlib.sha256(function.code_bytes).hexdigest()
+        # Unpacked once per zip content into a cache under build/ (the zip is reproducible); two
+        # servers (the suite's workers) may unpack the same zip at once: the rename decides.
+        task = UNPACKED / hashlib.sha256(function.code_bytes).hexdigest()
         if not task.exists():
+            UNPACKED.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(dir=UNPACKED, prefix=".unpacking-"))
             with zipfile.ZipFile(BytesIO(function.code_bytes)) as archive:
-                archive.extractall(task)
+                archive.extractall(staging)
+            try:
+                staging.rename(task)
+            except OSError:  # the other server was first
+                shutil.rmtree(staging, ignore_errors=True)
         environment = {
             **function.environment_vars,
             **aws_environment(endpoint),
