@@ -23,6 +23,7 @@ from . import handoff
 from .errors import DestinationError
 from .handoff import Plan
 from .request import is_proxy_event
+from .sink import error_code
 from .source_answers import FileIdentity
 from .state_objects import REQUEST, StateObjects, Taken
 from .task import Task
@@ -79,11 +80,9 @@ def _status(sfn: SFNClient, arn: str) -> str | None:
         status: str = sfn.describe_execution(executionArn=arn)["status"]
         return status
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
+        if error_code(exc) == "ExecutionDoesNotExist":
             return None
-        raise DestinationError(
-            f"could not look up the execution: {exc.response.get('Error', {}).get('Code')}"
-        ) from None
+        raise DestinationError(f"could not look up the execution: {error_code(exc)}") from None
 
 
 def start(
@@ -118,8 +117,7 @@ def start(
                 )
             except ClientError as exc:
                 objects.delete(request_key)  # a re-send must not find a request nobody runs
-                code = exc.response.get("Error", {}).get("Code")
-                raise DestinationError(f"could not start the distributed delivery: {code}") from None
+                raise DestinationError(f"could not start the distributed delivery: {error_code(exc)}") from None
         except BotoCoreError as exc:
             raise DestinationError(f"could not reach Step Functions ({type(exc).__name__})") from None
         log.info("distributed delivery started", extra={"execution": name, "key": plan.key})

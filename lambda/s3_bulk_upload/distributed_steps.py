@@ -28,7 +28,7 @@ from .errors import BadRequest, Conflict, DestinationError
 from .handoff import Plan
 from .metadata import MetadataColumn
 from .part_counts import INSIDE, PartCounts, combine
-from .sink import PRECONDITION_FAILED, content_type_for, error_code, object_metadata
+from .sink import PRECONDITION_FAILED, error_code, object_metadata
 from .source_answers import FileIdentity
 from .state_objects import MANIFEST, PLAN, REQUEST
 from .transfer import Transferred
@@ -78,10 +78,7 @@ class Steps:
             upload = self._s3.create_multipart_upload(
                 Bucket=self._bucket,
                 Key=plan.key,
-                ContentType=content_type_for(plan.key),
-                Metadata=object_metadata(plan.task),
-                ChecksumAlgorithm="CRC32",
-                **self._connector.parts[1].encryption,  # type: ignore[arg-type]
+                **self._connector.parts[1].object_arguments(plan.key, object_metadata(plan.task)),
             )
         except ClientError as exc:
             raise DestinationError(
@@ -122,7 +119,7 @@ class Steps:
         if missing or len(listed) != count:
             raise DestinationError(f"the upload has {len(listed)} of {count} parts (first missing: {missing[:1]})")
         with ThreadPoolExecutor(max_workers=16) as pool:
-            counts = list(pool.map(self._part_counts, [f"{folder}parts/{n}.json" for n in range(1, count + 1)]))
+            counts = list(pool.map(self._objects.get, [f"{folder}parts/{n}.json" for n in range(1, count + 1)]))
         parts = [PartCounts.from_json(c["counts"]) for c in counts]
         rows = combine(parts)
         again = [
@@ -169,10 +166,6 @@ class Steps:
                 event=manifest[number],
                 passes_on=INSIDE,
             )
-
-    def _part_counts(self, key: str) -> dict[str, Any]:
-        document: dict[str, Any] = self._objects.get(key)
-        return document
 
     def _listed_parts(self, key: str, upload_id: str) -> dict[int, dict[str, Any]] | None:
         """The upload's parts by number; None when the upload no longer exists."""

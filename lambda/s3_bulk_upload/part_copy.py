@@ -24,7 +24,7 @@ from .connector import Connector
 from .errors import BadRequest, DestinationError
 from .handoff import Plan
 from .part_counts import LOOKBEHIND, OUTSIDE, PartCounter
-from .part_layout import padded
+from .part_layout import MAX_PARTS, padded
 from .sink import error_code
 from .source_answers import FileIdentity
 from .state_objects import PLAN
@@ -45,7 +45,7 @@ def part_span(event: dict[str, Any], size: int) -> tuple[int, int, int]:
     if len(numbers) != len(values):
         raise BadRequest("distributed part event lacks its number or span")
     number, start, end = numbers
-    if not (1 <= number <= 10_000 and 0 <= start <= end < size):
+    if not (1 <= number <= MAX_PARTS and 0 <= start <= end < size):
         raise BadRequest("distributed part event has a span outside the file")
     return number, start, end
 

@@ -177,6 +177,16 @@ class S3Sink:
             raise DestinationError(f"could not reach S3 ({type(exc).__name__})") from None
         return None
 
+    def object_arguments(self, key: str, metadata: dict[str, str]) -> dict[str, Any]:
+        """What every export object is written with, whole or in parts: its content type, the task's
+        metadata, a CRC32 checksum and the configured encryption."""
+        return {
+            "ContentType": content_type_for(key),
+            "Metadata": metadata,
+            "ChecksumAlgorithm": "CRC32",
+            **self.encryption,
+        }
+
     def upload(
         self,
         key: str,
@@ -187,12 +197,7 @@ class S3Sink:
         create_only: bool,
     ) -> None:
         """Upload the stream; on any failure s3transfer aborts its multipart upload."""
-        extra_args = {
-            "ContentType": content_type_for(key),
-            "Metadata": metadata,
-            "ChecksumAlgorithm": "CRC32",
-            **self.encryption,
-        }
+        extra_args = self.object_arguments(key, metadata)
         guard = _create_only(self._client) if create_only else contextlib.nullcontext()
         try:
             with guard:
