@@ -44,11 +44,10 @@ def function_zip(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     """The function's zip for this machine, which the suite's moto runs under the runtime emulator
     (devkit.terraform.moto_as_aws); None where the emulator or Python 3.13 is missing (a stand-in
     is deployed then, and the invoke test says why it is skipped)."""
-    from devkit.local import rie
     from devkit.packaging import artifact, build_zip
 
     runtime = artifact.lambda_runtime()
-    if rie.available() is not None or not runtime.is_lambda_version:
+    if artifact.emulator_missing(runtime) is not None:
         return None
     path = tmp_path_factory.mktemp("function") / "s3_bulk_upload.zip"
     build_zip.build(path, artifact.machine_arch(), runtime.version)

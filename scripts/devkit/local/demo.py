@@ -24,10 +24,9 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from devkit.events import bulk_request, new_occurrence
 from devkit.local import rie
@@ -90,7 +89,7 @@ class Stack:
 def function_runner(folder: Path, environment: dict[str, str]) -> Iterator[Runner]:
     """The built zip under the emulator, or (saying why in one line) the handler in this process."""
     runtime = artifact.lambda_runtime()
-    missing = rie.available() or (None if runtime.is_lambda_version else "no Python 3.13 for the Lambda runtime")
+    missing = artifact.emulator_missing(runtime)
     if missing is not None:
         print(f"{missing}: running the function in this process instead")
         os.environ.update(environment)
@@ -102,20 +101,6 @@ def function_runner(folder: Path, environment: dict[str, str]) -> Iterator[Runne
     handler = artifact.deployed_function().handler
     with rie.emulated(runtime.python, [task, sdk], handler, environment) as function:
         yield EmulatedRunner(function)
-
-
-def step_handler(runner: Callable[[], Runner]) -> Callable[[Any, Any], Any]:
-    """The state machine's Lambda tasks, sent to the runner's function (under the emulator, one
-    invocation at a time, as a function with reserved concurrency 1); the runtime's error payload
-    raised again under its ``errorType``, the name Retry and Catch match."""
-
-    def invoke(event: Any, context: Any) -> Any:
-        answer = runner()(event)
-        if isinstance(answer, dict) and set(answer) >= {"errorType", "errorMessage"} and "statusCode" not in answer:
-            raise type(str(answer["errorType"]), (Exception,), {})(answer["errorMessage"])
-        return answer
-
-    return invoke
 
 
 @contextlib.contextmanager
@@ -153,7 +138,9 @@ def local_stack_up(rows: int, api_port: int = 0, *, distributed: bool = False) -
         metadata_url = staging.put_file(f"/{metadata.name}", metadata)
         started: list[Runner] = []
         if distributed:
-            local = stack.enter_context(state_machine(endpoint, step_handler(lambda: started[0])))
+            # Every step goes to the function under the emulator, one invocation at a time (as a
+            # function with reserved concurrency 1); its error payload names the failure, as on Lambda.
+            local = stack.enter_context(state_machine(endpoint, lambda event, _: started[0](event)))
             environment.update({"delivery_mode": "distributed", "state_machine_arn": local.arn})
             environment.update({"distributed_part_size_mib": "5", "max_parallel_parts": "4"})
         with function_runner(Path(tmp), environment) as runner:

@@ -47,6 +47,12 @@ def available() -> str | None:
     return f"AWS's Lambda Runtime Interface Emulator is not built ({where}): `make tools` builds it (needs Go)"
 
 
+def is_error(answer: Any) -> bool:
+    """The runtime's error payload (``errorType``, ``errorMessage``: what Lambda answers with
+    ``X-Amz-Function-Error``), not an answer the handler returned."""
+    return isinstance(answer, dict) and {"errorType", "errorMessage"} <= set(answer) and "statusCode" not in answer
+
+
 @dataclass
 class EmulatedFunction:
     """One function under the emulator; a context manager. ``path`` is the import path, the unpacked

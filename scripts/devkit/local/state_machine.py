@@ -10,7 +10,8 @@ no IAM and no payload limits (tests measure payloads themselves), and runs child
 
 A thrown exception becomes the Lambda error payload ``{"errorType": <class name>, ...}`` with
 ``X-Amz-Function-Error: Unhandled``, as the Python runtime writes it: the error name Retry and
-Catch match.
+Catch match. A handler that runs the zip under the emulator returns that payload itself, and gets
+the same header.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from urllib.parse import urlsplit
 
 import boto3
 
+from devkit.local import rie
 from devkit.local.context import FUNCTION_NAME, LocalContext
 from devkit.paths import TERRAFORM_DIR
 
@@ -71,8 +73,9 @@ def _lambda_runs(handler: Handler, invocations: Invocations, timeout_seconds: fl
         try:
             result = handler(event, context)
         except Exception as exc:  # the Python runtime's error payload
-            response_headers["x-amz-function-error"] = "Unhandled"
             result = {"errorType": type(exc).__name__, "errorMessage": str(exc), "stackTrace": []}
+        if rie.is_error(result):  # raised here, or by the function under the emulator
+            response_headers["x-amz-function-error"] = "Unhandled"
         payload = json.dumps(result).encode()
         response_headers["Content-Length"] = str(len(payload))
         return payload

@@ -189,6 +189,13 @@ def invoke_together(
                 process.wait()
 
 
+def emulator_missing(runtime: Runtime) -> str | None:
+    """Why the zip cannot run under the runtime emulator here, in one line; None when it can."""
+    return rie.available() or (
+        None if runtime.is_lambda_version else f"no Python {build_zip.RUNTIME_PYTHON} for the Lambda runtime"
+    )
+
+
 def runner_description(runtime: Runtime) -> str:
     """Which way ``run_artifact`` runs the zip here, in one line."""
     missing = rie.available()
@@ -217,7 +224,7 @@ def run_artifact(
     """Invoke the unpacked zip with ``events``, one after the other in one execution environment:
     under the emulator where it is built (and Python 3.13 is here), else in-process (one interpreter
     per event)."""
-    if rie.available() is None and runtime.is_lambda_version:
+    if emulator_missing(runtime) is None:
         with rie.emulated(runtime.python, path, handler, env, timeout_seconds=timeout_seconds) as function:
             answers = [function.invoke(event) for event in events]
             return ArtifactRun(answers, function.logs(), emulated=True)

@@ -165,10 +165,10 @@ def run_deployed_functions(endpoint: str) -> str | None:
 
     from devkit.local import rie
     from devkit.local.moto_server import aws_environment
-    from devkit.packaging.artifact import OLD_RUNTIME_SDK, lambda_runtime, runtime_sdk
+    from devkit.packaging.artifact import OLD_RUNTIME_SDK, emulator_missing, lambda_runtime, runtime_sdk
 
     runtime = lambda_runtime()
-    missing = rie.available() or (None if runtime.is_lambda_version else "no Python 3.13 for the Lambda runtime")
+    missing = emulator_missing(runtime)
     if missing is not None:
         return missing
     sdk = runtime_sdk(OLD_RUNTIME_SDK, runtime)
@@ -199,7 +199,7 @@ def run_deployed_functions(endpoint: str) -> str | None:
             runtime.python, [task, sdk], function.handler, environment, timeout_seconds=int(function.timeout)
         ) as emulated:
             answer = emulated.invoke(event)
-        if isinstance(answer, dict) and "errorType" in answer and "statusCode" not in answer:
+        if rie.is_error(answer):
             response_headers["x-amz-function-error"] = "Unhandled"
         payload = json.dumps(answer).encode()
         response_headers["Content-Length"] = str(len(payload))
