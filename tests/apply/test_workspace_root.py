@@ -147,18 +147,24 @@ def policy_of(aws, api_id: str) -> dict[str, Any]:
     return policy
 
 
-def test_allowed_source_cidrs_set_then_emptied_reaches_a_deployment(workspaces, aws):
-    """One policy resource whose document changes: each change is an update in place, applied before
-    the new deployment the stage then serves (issue 26, item 6)."""
-    tfvars, variables = select(workspaces, "dev")
-    state = json.loads(workspaces.run("show", "-json").stdout)
-    api_id = next(
+def id_in_state(tf: moto_apply.Root, address: str) -> str:
+    """The id of the one resource at ``address`` (in a module of the connector module) in the state."""
+    state = json.loads(tf.run("show", "-json").stdout)
+    (found,) = [
         r["values"]["id"]
         for m in state["values"]["root_module"]["child_modules"]
         for c in m.get("child_modules", [])
         for r in c["resources"]
-        if r["address"] == f"{API}.aws_api_gateway_rest_api.this"
-    )
+        if r["address"] == address
+    ]
+    return str(found)
+
+
+def test_allowed_source_cidrs_set_then_emptied_reaches_a_deployment(workspaces, aws):
+    """One policy resource whose document changes: each change is an update in place, applied before
+    the new deployment the stage then serves (issue 26, item 6)."""
+    tfvars, variables = select(workspaces, "dev")
+    api_id = id_in_state(workspaces, f"{API}.aws_api_gateway_rest_api.this")
     for cidrs, denied in ((["203.0.113.0/24"], True), ([], False)):
         settings = {**variables, "allowed_source_cidrs": cidrs}
         planned = changes(workspaces.plan(tfvars, variables=settings))
@@ -180,15 +186,7 @@ def test_allowed_source_cidrs_set_then_emptied_reaches_a_deployment(workspaces, 
         # The stage serves the deployment made after the policy changed; the old one left the state
         # (a deposed deployment would show in the next plan).
         stage = aws("apigateway").get_stage(restApiId=api_id, stageName="dev")
-        in_state = json.loads(workspaces.run("show", "-json").stdout)
-        (deployment_id,) = [
-            r["values"]["id"]
-            for m in in_state["values"]["root_module"]["child_modules"]
-            for c in m.get("child_modules", [])
-            for r in c["resources"]
-            if r["address"] == f"{API}.aws_api_gateway_deployment.this"
-        ]
-        assert stage["deploymentId"] == deployment_id
+        assert stage["deploymentId"] == id_in_state(workspaces, f"{API}.aws_api_gateway_deployment.this")
         the_next_plan_creates_only_the_moto_gaps(workspaces.plan(tfvars, variables=settings))
 
 
