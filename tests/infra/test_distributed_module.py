@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 
 from devkit.local.state_machine import ASL_FILE, definition
-from devkit.terraform.config import module, resource
+from devkit.terraform.config import block, module, resource
+from devkit.terraform.evaluate import placeholder_inputs, value_of
+from s3_bulk_upload.state_objects import FOLDER
 
 DISTRIBUTED = "modules/distributed"
+INPUTS = {**placeholder_inputs(DISTRIBUTED), "bucket_arn": "arn:aws:s3:::b", "key_prefix": "p/"}
+WORKING = ("working_prefix", "working_files")
 
 
 def states() -> dict:
@@ -77,12 +81,9 @@ def test_the_function_may_start_this_state_machine_only():
     assert granted["StartTheDistributedDelivery"]["actions"] == ["states:StartExecution"]
     assert granted["StartTheDistributedDelivery"]["resources"] == ["${local.arn}"]
     assert granted["RemoveWorkingFiles"]["resources"] == ["${local.working_files}"]
-    assert granted["ListWorkingFileVersions"]["condition"][0]["values"] == [
-        "${var.key_prefix}.ci360-connector/executions/*"
-    ]
-    assert (
-        module(DISTRIBUTED)["locals"]["_blocks"][0]["working_files"]
-        == "${var.bucket_arn}/${var.key_prefix}.ci360-connector/executions/*"
+    assert granted["ListWorkingFileVersions"]["condition"][0]["values"] == ["${local.working_prefix}*"]
+    assert value_of(DISTRIBUTED, "${local.working_files}", INPUTS, local_names=WORKING) == (
+        "arn:aws:s3:::b/p/" + FOLDER + "*"
     )
 
 
@@ -92,3 +93,25 @@ def test_a_failed_execution_raises_the_alarm_and_the_arn_is_an_output():
     connector = module("modules/connector")
     assert connector["module"]["distributed"]["function_arn"] == "${local.function_arn}"
     assert {"state_machine_arn", "state_machine_console_url"} <= set(connector["output"]) & set(module("")["output"])
+
+
+def test_an_execution_stopped_or_timed_out_is_sent_to_the_abort_step_of_its_own_folder():
+    """Stopped by hand or timed out, an execution never runs its Abort state: Step Functions' status
+    change reaches the function's abort step (moto routes it in tests/functional/test_distributed_cleanup.py)."""
+    rule = resource(DISTRIBUTED, "aws_cloudwatch_event_rule", "ended_unfinished")
+    machine = "arn:aws:states:eu-west-1:1:stateMachine:m"
+    pattern = value_of(DISTRIBUTED, rule["event_pattern"], INPUTS, known={"local.arn": f'"{machine}"'})
+    assert json.loads(pattern) == {
+        "source": ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {"stateMachineArn": [machine], "status": ["ABORTED", "TIMED_OUT"]},
+    }  # not FAILED: its Abort state ran, and counted the failure once
+    target = resource(DISTRIBUTED, "aws_cloudwatch_event_target", "abort_step")
+    assert target["arn"] == "${var.function_arn}"
+    transformer = block(target["input_transformer"])
+    template = value_of(DISTRIBUTED, transformer["input_template"], INPUTS, local_names=("working_prefix",))
+    event = json.loads(template.replace("<name>", "e-1").replace("<status>", "ABORTED"))
+    assert event["ci360_distributed"] == "abort" and event["request_key"] == "p/" + FOLDER + "e-1/request.json"
+    permission = resource(DISTRIBUTED, "aws_lambda_permission", "abort_step")
+    assert permission["principal"] == "events.amazonaws.com"
+    assert permission["source_arn"] == "${aws_cloudwatch_event_rule.ended_unfinished.arn}"

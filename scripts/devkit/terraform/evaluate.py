@@ -31,7 +31,8 @@ class Evaluation:
 
 
 def expression_text(value: Any) -> str:
-    """HCL for a value as python-hcl2 reads it: ``"${expr}"`` whole is the expression, other strings templates."""
+    """HCL for a value as python-hcl2 reads it: ``"${expr}"`` whole is the expression, other strings templates
+    (kept with their HCL escapes by python-hcl2, so quoted as they are)."""
     if isinstance(value, str) and value.startswith("${"):
         depth = 0
         for position, char in enumerate(value[1:], start=1):
@@ -40,6 +41,8 @@ def expression_text(value: Any) -> str:
                 if position == len(value) - 1:
                     return value[2:-1]
                 break
+    if isinstance(value, str):
+        return f'"{value}"'
     return json.dumps(value)
 
 

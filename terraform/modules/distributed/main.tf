@@ -7,12 +7,14 @@ data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
 locals {
-  partition     = data.aws_partition.current.partition
-  region        = data.aws_region.current.region
-  account       = data.aws_caller_identity.current.account_id
-  arn           = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${var.name}"
-  executions    = "arn:${local.partition}:states:${local.region}:${local.account}:execution:${var.name}"
-  working_files = "${var.bucket_arn}/${var.key_prefix}.ci360-connector/executions/*"
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+  account    = data.aws_caller_identity.current.account_id
+  arn        = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${var.name}"
+  executions = "arn:${local.partition}:states:${local.region}:${local.account}:execution:${var.name}"
+  # Each execution's folder is <working_prefix><execution name>/ (the function's StateObjects).
+  working_prefix = "${var.key_prefix}.ci360-connector/executions/"
+  working_files  = "${var.bucket_arn}/${local.working_prefix}*"
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -149,7 +151,7 @@ data "aws_iam_policy_document" "function" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["${var.key_prefix}.ci360-connector/executions/*"]
+      values   = ["${local.working_prefix}*"]
     }
   }
 
@@ -181,4 +183,45 @@ resource "aws_cloudwatch_metric_alarm" "failed" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_sns_topic_arns
   ok_actions          = var.alarm_sns_topic_arns
+}
+
+# An execution that ends without running its Abort state (stopped by hand, or timed out) would leave
+# its multipart upload open and its working files behind, the request with its pre-signed URLs
+# among them. Step Functions' own status-change event (default bus) sends it to the function's
+# abort step, which aborts the upload, removes the folder and logs the failure. FAILED executions
+# are left out: their Abort state has run (counting the failure once).
+resource "aws_cloudwatch_event_rule" "ended_unfinished" {
+  name        = "${var.name}-unfinished" # 63 characters at most: the connector's 40-character name + "-distributed"
+  description = "A distributed CI360 delivery was stopped or timed out: its upload is aborted and its working files removed."
+  event_pattern = jsonencode({
+    source        = ["aws.states"]
+    "detail-type" = ["Step Functions Execution Status Change"]
+    detail = {
+      stateMachineArn = [local.arn]
+      status          = ["ABORTED", "TIMED_OUT"]
+    }
+  })
+}
+
+# A literal template, not jsonencode: Terraform's jsonencode escapes < and >, which EventBridge
+# needs as they are around its placeholders.
+resource "aws_cloudwatch_event_target" "abort_step" {
+  rule = aws_cloudwatch_event_rule.ended_unfinished.name
+  arn  = var.function_arn
+
+  input_transformer {
+    input_paths = {
+      name   = "$.detail.name"
+      status = "$.detail.status"
+    }
+    input_template = "{\"ci360_distributed\": \"abort\", \"request_key\": \"${local.working_prefix}<name>/request.json\", \"error\": {\"Error\": \"ExecutionEnded\", \"Cause\": \"the execution ended <status> before its Abort state ran\"}}"
+  }
+}
+
+resource "aws_lambda_permission" "abort_step" {
+  statement_id  = "AllowAbortStepFromEventBridge"
+  action        = "lambda:InvokeFunction"
+  function_name = var.function_arn
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.ended_unfinished.arn
 }

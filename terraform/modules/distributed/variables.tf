@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name of the state machine (and prefix of its role, log group and alarm)."
+  description = "Name of the state machine (and prefix of its role, log group, alarm and EventBridge rule: at most 52 characters, a rule name's 64 less the 11 of -unfinished)."
   type        = string
 }
 
