@@ -80,7 +80,7 @@ test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, mypy, checkov, tflint, 
 	$(TIMED) checkov $(MAKE) --no-print-directory checkov
 	$(TIMED) "Go tools + tflint" $(MAKE) --no-print-directory tflint
 	$(TIMED) "Trino reader" $(MAKE) --no-print-directory trino-reader
-	$(TIMED) pytest $(PY) -m pytest
+	$(TIMED) pytest $(PY) -m pytest -n 2 --dist loadfile
 	$(TIMED) "AWS provider" $(MAKE) --no-print-directory provider
 	$(TIMED) "apply suite" $(APPLY_SUITE)
 
