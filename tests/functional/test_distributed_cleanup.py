@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -25,6 +25,9 @@ from devkit.local.state_machine import definition
 from devkit.terraform.config import block, resource
 from devkit.terraform.evaluate import placeholder_inputs, value_of
 from s3_bulk_upload.handler import lambda_handler
+
+if TYPE_CHECKING:
+    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
 
 DISTRIBUTED = "modules/distributed"
 HEADER = sample_bytes("metadata_header.csv")
@@ -77,7 +80,7 @@ def module_route(machine_arn: str) -> tuple[str, str]:
     return queue, name
 
 
-def status_change(execution: dict[str, Any], status: str) -> dict[str, Any]:
+def status_change(execution: dict[str, Any], status: str) -> PutEventsRequestEntryTypeDef:
     """Step Functions' event for an execution's new status (the fields the rule and template read)."""
     detail = {
         "executionArn": execution["executionArn"],
@@ -123,7 +126,7 @@ def test_a_stopped_execution_gets_its_upload_aborted_and_its_working_files_remov
     left = s3.list_object_versions(Bucket=bucket)
     assert not left.get("Versions") and not left.get("DeleteMarkers")  # no object, no working file
     failed = [r for r in caplog.records if r.getMessage() == "distributed delivery failed"]
-    assert [(r.error, r.reason) for r in failed] == [  # type: ignore[attr-defined]
+    assert [(r.error, r.reason) for r in failed] == [
         ("ExecutionEnded", "the execution ended ABORTED before its Abort state ran")
     ]
     assert SIGNATURE not in caplog.text
