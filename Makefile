@@ -106,7 +106,7 @@ provider: ## Build the pinned Terraform AWS provider into .tools/terraform-mirro
 # Two workers, a test file each at a time (pytest-xdist): each has its own moto server and copy of the
 # configuration; most of a destroy is the provider waiting (an SQS queue's deletion is polled for
 # about two minutes), so two files run side by side in about the time of the longest.
-APPLY_SUITE = $(PY) -m pytest tests/apply -q -m apply -n 2 --dist loadfile
+APPLY_SUITE = $(PY) -m pytest tests/apply -q -m apply -n 4 --dist loadfile
 
 apply-suite: $(VENV)/.installed provider ## Terraform init/plan/apply/plan/destroy of every root and example against moto (tests/apply)
 	$(APPLY_SUITE)

@@ -28,10 +28,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def moto_for_terraform() -> Iterator[str]:
     """A moto server of its own (its CPU is not the test's) that reads back as AWS does where the
-    provider depends on it (devkit.terraform.moto_as_aws), with AWS's managed IAM policies."""
+    provider depends on it (devkit.terraform.moto_as_aws), with AWS's managed IAM policies. One per
+    test file: a file's applies start from an empty account whichever worker runs it after which file."""
     port = free_port()
     command = [sys.executable, "-m", "devkit.terraform.moto_as_aws", "-H", LOOPBACK, "-p", str(port)]
     endpoint = f"http://{LOOPBACK}:{port}"
@@ -54,21 +55,21 @@ def function_zip(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def configuration(moto_for_terraform: str, function_zip: Path | None, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One copy of terraform/ and examples/ for the session, each root with its override file."""
+    """One copy of terraform/ and examples/ per test file (its own state), each root with its override file."""
     fixtures = Path(__file__).resolve().parent / "fixtures"
     target = tmp_path_factory.mktemp("tf-apply")
     return moto_apply.copy_configuration(target, moto_for_terraform, fixtures, function_zip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def terraform_env(moto_for_terraform: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     home = tmp_path_factory.mktemp("tf-home")
     return moto_apply.environment(moto_for_terraform, moto_apply.cli_configuration(home), home)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def root(configuration: Path, terraform_env: dict[str, str]) -> Callable[[str], moto_apply.Root]:
     """A root of the copy (``terraform``, ``terraform/bootstrap``, ``examples/complete``, …), initialised once."""
     made: dict[str, moto_apply.Root] = {}
@@ -82,7 +83,7 @@ def root(configuration: Path, terraform_env: dict[str, str]) -> Callable[[str], 
     return get
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def aws(moto_for_terraform: str) -> Callable[..., Any]:
     """boto3 clients of the suite's moto server: ``aws("s3")``, ``aws("iam", region="us-east-1")``."""
 

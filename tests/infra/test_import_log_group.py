@@ -1,6 +1,6 @@
 """`make import-log-group` (issue 26, item 8), run against a stand-in terraform that records what
 it is asked and answers `state pull` with the state the test gives it. The apply suite
-(tests/apply/test_workspace_root.py) runs the same script with real Terraform against moto."""
+(tests/apply/test_workspace_dev.py) runs the same script with real Terraform against moto."""
 
 from __future__ import annotations
 
