@@ -49,6 +49,7 @@ $(VENV)/.uv/bin/uv: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)/.uv
 	$(UV_BOOTSTRAP) > $(VENV)/.uv/requirements.lock
 	$(VENV)/.uv/bin/pip install --quiet --disable-pip-version-check --require-hashes -r $(VENV)/.uv/requirements.lock
+	touch $@  # pip leaves an installed uv as it was: without this the rule ran again at every make
 
 $(VENV)/.installed: requirements-dev.lock pyproject.toml $(VENV)/.uv/bin/uv
 	$(PYTHON) -m venv $(VENV)
