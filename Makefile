@@ -104,9 +104,9 @@ rie: ## Build only the pinned Lambda runtime emulator into .tools/ (what demo, s
 provider: ## Build the pinned Terraform AWS provider into .tools/terraform-mirror (needs Go; cold about 20 minutes)
 	@bash scripts/install_provider.sh $(TOOLS) $(PROVIDER_MODULE) $(PROVIDER_MODULE_VERSION) '$(PROVIDER_MODULE_HASH)' $(PROVIDER_VERSION)
 
-# Two workers, a test file each at a time (pytest-xdist): each has its own moto server and copy of the
-# configuration; most of a destroy is the provider waiting (an SQS queue's deletion is polled for
-# about two minutes), so two files run side by side in about the time of the longest.
+# Four workers, a test file each at a time (pytest-xdist); each file has its own moto server and copy
+# of the configuration. Most of a destroy is the provider waiting (an SQS queue's deletion is polled
+# for about two minutes), so the files with a destroy run side by side in about the time of the longest.
 APPLY_SUITE = $(PY) -m pytest tests/apply -q -m apply -n 4 --dist loadfile
 
 apply-suite: $(VENV)/.installed provider ## Terraform init/plan/apply/plan/destroy of every root and example against moto (tests/apply)

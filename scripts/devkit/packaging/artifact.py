@@ -198,11 +198,10 @@ def emulator_missing(runtime: Runtime) -> str | None:
 
 def runner_description(runtime: Runtime) -> str:
     """Which way ``run_artifact`` runs the zip here, in one line."""
-    missing = rie.available()
-    if missing is None and runtime.is_lambda_version:
+    missing = emulator_missing(runtime)
+    if missing is None:
         return f"AWS's Runtime Interface Emulator + awslambdaric {AWSLAMBDARIC} on {runtime.describe()}"
-    why = missing or "no Python " + build_zip.RUNTIME_PYTHON
-    return f"{why}; falling back to the in-process bootstrap on {runtime.describe()}"
+    return f"{missing}; falling back to the in-process bootstrap on {runtime.describe()}"
 
 
 @dataclass(frozen=True)
@@ -264,9 +263,9 @@ def cold_starts(rounds: int) -> tuple[dict[str, list[float]], dict[str, list[flo
     boto3 (the same bundled boto3, with its bytecode), one fresh execution environment per round,
     alternating which goes first."""
     runtime = lambda_runtime()
-    missing = rie.available()
-    if missing or not runtime.is_lambda_version:
-        raise SystemExit(missing or f"cold starts are measured on Python {build_zip.RUNTIME_PYTHON}, not found here")
+    missing = emulator_missing(runtime)
+    if missing is not None:
+        raise SystemExit(f"cold starts are measured under the emulator: {missing}")
     handler = deployed_function().handler
     durations: dict[str, list[float]] = {"connector": [], "boto3 only": []}
     first_invocations: dict[str, list[float]] = {"connector": [], "boto3 only": []}
