@@ -11,7 +11,9 @@ import pytest
 from devkit.terraform import moto_apply
 from devkit.terraform.moto_apply import changes
 
-from .examples import BUCKET_MODULE, creates_only_the_moto_gaps, only_the_moto_gaps_failed
+from .gaps import EXAMPLE_CONNECTOR, only_the_moto_gaps_failed, the_next_plan_creates_only_the_moto_gaps
+
+BUCKET_MODULE = f"{EXAMPLE_CONNECTOR}.module.bucket"
 
 
 @pytest.fixture(scope="module")
@@ -20,12 +22,12 @@ def complete(root):
     tf.run("validate", "-no-color")
     planned = changes(tf.plan())
     assert planned and all(actions == ["create"] for actions in planned.values()), planned
-    only_the_moto_gaps_failed(tf.apply())
+    only_the_moto_gaps_failed(tf.apply(), EXAMPLE_CONNECTOR)
     return tf
 
 
 def test_complete_plans_no_change_after_the_apply(complete):
-    creates_only_the_moto_gaps(complete.plan())
+    the_next_plan_creates_only_the_moto_gaps(complete.plan(), EXAMPLE_CONNECTOR)
 
 
 def test_the_complete_functions_environment_names_what_the_apply_created(complete, aws):

@@ -11,7 +11,7 @@ import pytest
 
 from devkit.events import bulk_request, proxy_event
 
-from .examples import creates_only_the_moto_gaps, only_the_moto_gaps_failed
+from .gaps import EXAMPLE_CONNECTOR, only_the_moto_gaps_failed, the_next_plan_creates_only_the_moto_gaps
 
 EXISTING_BUCKET = "ci360-s3-example-theirs"
 
@@ -21,12 +21,13 @@ def existing_bucket(root, aws):
     aws("s3").create_bucket(Bucket=EXISTING_BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     tf = root("examples/existing-bucket")
     tf.run("validate", "-no-color")
-    only_the_moto_gaps_failed(tf.apply(variables={"bucket_name": EXISTING_BUCKET}))
+    only_the_moto_gaps_failed(tf.apply(variables={"bucket_name": EXISTING_BUCKET}), EXAMPLE_CONNECTOR)
     return tf
 
 
 def test_existing_bucket_plans_no_change_after_the_apply(existing_bucket):
-    creates_only_the_moto_gaps(existing_bucket.plan(variables={"bucket_name": EXISTING_BUCKET}))
+    plan = existing_bucket.plan(variables={"bucket_name": EXISTING_BUCKET})
+    the_next_plan_creates_only_the_moto_gaps(plan, EXAMPLE_CONNECTOR)
 
 
 def test_the_deployed_function_answers_and_delivers_through_motos_lambda(existing_bucket, aws, function_zip):

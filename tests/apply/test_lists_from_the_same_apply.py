@@ -4,22 +4,17 @@ created in the same apply, through distinct() (lists of unknown length at plan t
 
 from __future__ import annotations
 
-import json
+from devkit.terraform.moto_apply import changes
 
-from devkit.terraform import moto_apply
-from devkit.terraform.moto_apply import changes, diff
-
-GAPS = moto_apply.gaps("module.ci360_connector")
+from .gaps import EXAMPLE_CONNECTOR, only_the_moto_gaps_failed, the_next_plan_creates_only_the_moto_gaps
 
 
 def test_lists_known_only_at_apply_plan_apply_and_stay_put(root, aws):
     tf = root("fixtures/lists-from-the-same-apply")
     planned = changes(tf.plan())
     assert "module.ci360_connector.module.iam.aws_iam_role_policy_attachment.vpc[0]" in planned
-    applied = tf.apply()
-    assert {address for address, _, _ in applied.diagnostics()} == set(GAPS), applied.diagnostics()
+    only_the_moto_gaps_failed(tf.apply(), EXAMPLE_CONNECTOR)
     function = aws("lambda").get_function_configuration(FunctionName="ci360-s3-lists")
     subnet = aws("ec2").describe_subnets(Filters=[{"Name": "cidr-block", "Values": ["10.42.1.0/24"]}])["Subnets"][0]
     assert function["VpcConfig"]["SubnetIds"] == [subnet["SubnetId"]]
-    plan = tf.plan()
-    assert changes(plan) == {address: ["create"] for address in GAPS}, json.dumps(diff(plan), indent=1, default=str)
+    the_next_plan_creates_only_the_moto_gaps(tf.plan(), EXAMPLE_CONNECTOR)

@@ -16,18 +16,17 @@ import pytest
 from devkit.terraform import moto_apply
 from devkit.terraform.moto_apply import changes
 
+from .gaps import ROOT_CONNECTOR, only_the_moto_gaps_failed, the_next_plan_creates_only_the_moto_gaps
 from .workspaces import (
     API,
     EXECUTION_LOG_GROUP,
     GAPS,
     applied,
     id_in_state,
-    only_the_moto_gaps_failed,
     policy_of,
     resources_named,
     select,
     the_functions_environment_names_what_the_apply_created,
-    the_next_plan_creates_only_the_moto_gaps,
 )
 
 
@@ -39,7 +38,7 @@ def workspaces(root: Callable[[str], moto_apply.Root]) -> moto_apply.Root:
 
 def test_the_second_plan_has_no_changes(workspaces):
     tfvars, variables = select(workspaces, "dev")
-    the_next_plan_creates_only_the_moto_gaps(workspaces.plan(tfvars, variables=variables))
+    the_next_plan_creates_only_the_moto_gaps(workspaces.plan(tfvars, variables=variables), ROOT_CONNECTOR)
 
 
 def test_the_functions_environment_names_what_the_apply_created(workspaces, aws):
@@ -87,7 +86,7 @@ def test_an_execution_log_group_api_gateway_created_is_imported_once(workspaces,
         EXECUTION_LOG_GROUP: ["update"],
         **{address: ["create"] for address in GAPS},
     }
-    only_the_moto_gaps_failed(workspaces.apply(tfvars, variables=variables))
+    only_the_moto_gaps_failed(workspaces.apply(tfvars, variables=variables), ROOT_CONNECTOR)
     assert logs.describe_log_groups(logGroupNamePrefix=existing)["logGroups"][0]["retentionInDays"] == 30
     said = import_log_group.run(terraform_command, str(workspaces.directory), "dev", tfvars)
     assert said.endswith("is already in the state of workspace dev: nothing to import")
@@ -120,7 +119,7 @@ def test_allowed_source_cidrs_set_then_emptied_reaches_a_deployment(workspaces, 
         # (a deposed deployment would show in the next plan).
         stage = aws("apigateway").get_stage(restApiId=api_id, stageName="dev")
         assert stage["deploymentId"] == id_in_state(workspaces, f"{API}.aws_api_gateway_deployment.this")
-        the_next_plan_creates_only_the_moto_gaps(workspaces.plan(tfvars, variables=settings))
+        the_next_plan_creates_only_the_moto_gaps(workspaces.plan(tfvars, variables=settings), ROOT_CONNECTOR)
 
 
 def test_make_teardown_deletes_the_workspace_and_its_bucket_and_leaves_nothing(

@@ -1,5 +1,5 @@
-"""What the two workspace-root files of the apply suite share: the root's tfvars and settings, the
-resources moto cannot create, and the checks both make (test_workspace_dev.py, test_workspace_root.py)."""
+"""What the two workspace-root files of the apply suite share: the root's tfvars and settings, how
+a workspace is applied, and the checks both make (test_workspace_dev.py, test_workspace_root.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import json
 from typing import Any
 
 from devkit.terraform import moto_apply
-from devkit.terraform.moto_apply import changes, diff
+from devkit.terraform.moto_apply import changes
 
-GAPS = moto_apply.gaps("module.connector")
+from .gaps import ROOT_CONNECTOR, only_the_moto_gaps_failed
+
+GAPS = moto_apply.gaps(ROOT_CONNECTOR)
 DEV, PROD = "env/dev.tfvars", "env/prod.tfvars"
 # Both workspaces create a catalog database: each must get its own (issue 27); prod's role also gets
 # the Lake Formation grants (off by default).
@@ -20,16 +22,6 @@ EXECUTION_LOG_GROUP = f"{API}.aws_cloudwatch_log_group.execution"
 BUCKET_MODULE = "module.connector.module.bucket"
 
 
-def only_the_moto_gaps_failed(result: moto_apply.Result) -> None:
-    failed = {address for address, _, _ in result.diagnostics()}
-    assert failed == set(GAPS), result.diagnostics()
-    assert all("404" in detail or "Not Found" in detail for _, _, detail in result.diagnostics())
-
-
-def the_next_plan_creates_only_the_moto_gaps(plan: dict[str, Any]) -> None:
-    assert changes(plan) == {address: ["create"] for address in GAPS}, json.dumps(diff(plan), indent=1, default=str)
-
-
 def applied(tf: moto_apply.Root, names: tuple[str, ...]) -> moto_apply.Root:
     """The root, validated, with these workspaces applied in this order: every resource created but the gaps."""
     tf.run("validate", "-no-color")
@@ -37,7 +29,7 @@ def applied(tf: moto_apply.Root, names: tuple[str, ...]) -> moto_apply.Root:
         tfvars, variables = select(tf, workspace)
         planned = changes(tf.plan(tfvars, variables=variables))
         assert planned and all(actions == ["create"] for actions in planned.values()), planned
-        only_the_moto_gaps_failed(tf.apply(tfvars, variables=variables))
+        only_the_moto_gaps_failed(tf.apply(tfvars, variables=variables), ROOT_CONNECTOR)
     return tf
 
 
