@@ -75,15 +75,18 @@ lock: $(VENV)/.installed ## Re-resolve the locks (uv.lock; scripts/checkov/uv.lo
 	$(VENV)/bin/uv lock --project scripts/checkov
 	$(UV_EXPORT) --project scripts/checkov -o requirements-checkov.lock
 
-test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, mypy, checkov, tflint, the pytest suite and the apply suite (the AWS provider built once); each phase's time in a [time] line
+# The apply suite is mostly the provider waiting on moto, pytest and the Go builds mostly CPU: the
+# provider build and the apply suite run beside tflint and pytest (scripts/side_by_side.sh; the
+# apply suite's output is printed after pytest's), in about the time of the longer.
+test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, mypy, checkov, tflint, the pytest suite and, beside them, the apply suite (the AWS provider built once); each phase's time in a [time] line
 	$(TIMED) ruff bash -c '$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .'
 	$(TIMED) mypy $(MAKE) --no-print-directory typecheck
 	$(TIMED) checkov $(MAKE) --no-print-directory checkov
-	$(TIMED) "Go tools + tflint" $(MAKE) --no-print-directory tflint
 	$(TIMED) "Trino reader" $(MAKE) --no-print-directory trino-reader
-	$(TIMED) pytest $(PY) -m pytest -n 2 --dist loadfile
-	$(TIMED) "AWS provider" $(MAKE) --no-print-directory provider
-	$(TIMED) "apply suite" $(APPLY_SUITE)
+	$(TIMED) "runtime emulator" $(MAKE) --no-print-directory rie
+	$(TIMED) "suites" bash scripts/side_by_side.sh build/apply-suite.log \
+	  '$(TIMED) "AWS provider" $(MAKE) --no-print-directory provider && $(TIMED) "apply suite" $(APPLY_SUITE)' \
+	  '$(TIMED) "Go tools + tflint" $(MAKE) --no-print-directory tflint && $(TIMED) pytest $(PY) -m pytest -n 2 --dist loadfile'
 
 # Trino 483's own CSV reader (tests/reader, Java 25 + Maven): the catalog tests read every object they
 # deliver through it. Built once into build/trino-reader/<hash of its sources>; skipped (one line says

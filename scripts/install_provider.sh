@@ -6,7 +6,10 @@
 # database has no entry for it, so the module's h1: hash is pinned here and compared before building.
 # Where Go is absent it says so in one line and exits 0 (the apply suite then skips, saying why).
 # Cold: about 1 minute of downloads (2.6 GB of modules) and about 20 minutes of compilation on two
-# cores; warm (Go's build cache): seconds. One line per step with its time; output in TOOLS_DIR/provider.log.
+# cores; with Go's build cache warm, about a minute (linking a 1.2 GB binary). Once built, the binary
+# is kept in this machine's cache (PROVIDER_CACHE, default ~/.cache/ci360-s3-bulk-connector, keyed by
+# the module, its hash and the Go toolchain), so another clone links it in instead of building.
+# One line per step with its time; output in TOOLS_DIR/provider.log.
 set -euo pipefail
 tools=$1 module=$2 version=$3 pinned=$4 provider_version=$5
 if ! command -v go >/dev/null 2>&1; then
@@ -20,6 +23,17 @@ mirror="$tools/terraform-mirror"
 binary="$mirror/registry.terraform.io/hashicorp/aws/$provider_version/linux_amd64/terraform-provider-aws_v$provider_version"
 stamp="$binary.module"
 if [ -x "$binary" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$module@$version $pinned" ]; then
+  exit 0
+fi
+
+cache_root=${PROVIDER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ci360-s3-bulk-connector}
+key=$(printf '%s\n' "$module@$version $pinned" "$(go env GOVERSION GOOS GOARCH)" | sha256sum | cut -c1-16)
+cached="$cache_root/terraform-provider-aws_v$provider_version-$key"
+if [ -x "$cached" ]; then
+  mkdir -p "$(dirname "$binary")"
+  ln -f "$cached" "$binary" 2>/dev/null || cp "$cached" "$binary"
+  echo "$module@$version $pinned" >"$stamp"
+  echo "terraform-provider-aws $provider_version: built earlier on this machine (${cached/#"$HOME"/\~})"
   exit 0
 fi
 
@@ -56,4 +70,6 @@ mkdir -p "$(dirname "$binary")"
 mv "$binary.tmp" "$binary"
 echo "$module@$version $pinned" >"$stamp"
 rm -rf "$work"
+mkdir -p "$cache_root"
+{ ln -f "$binary" "$cached.tmp.$$" 2>/dev/null || cp "$binary" "$cached.tmp.$$"; } && mv "$cached.tmp.$$" "$cached"
 echo "built terraform-provider-aws $provider_version in $(($(date +%s) - started)) s (mirror ${mirror#"$PWD"/})"

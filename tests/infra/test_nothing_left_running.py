@@ -1,6 +1,7 @@
 """Every process a make target starts ends with it: on SIGINT (Ctrl-C, to the whole group), on
 SIGTERM to make itself, on SIGTERM to the server; and after a linter run. Counted in /proc before
-and after."""
+and after; what other work on the machine starts meanwhile (pytest's other worker, the apply suite
+that `make test` runs beside pytest) is not counted."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import signal
 import subprocess
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -33,10 +35,55 @@ def ours() -> dict[int, str]:
     return found
 
 
-def left_after(before: dict[int, str], seconds: float = 15.0) -> dict[int, str]:
+def parent_and_start(pid: int) -> tuple[int, int] | None:
+    """A process's parent and start time (clock ticks since boot); None once it has ended."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), int(fields[19])  # stat's 4th and 22nd fields
+
+
+@dataclass
+class Before:
+    """The machine before a test: the toolkit's processes, every process (by start time, so a reused
+    pid is not taken for the old process), and this test's own line of ancestors."""
+
+    toolkit: dict[int, str] = field(default_factory=ours)
+    running: dict[int, int] = field(default_factory=dict)
+    lineage: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        for entry in Path("/proc").iterdir():
+            known = parent_and_start(int(entry.name)) if entry.name.isdigit() else None
+            if known is not None:
+                self.running[int(entry.name)] = known[1]
+        pid = os.getpid()
+        while pid > 1:
+            self.lineage.add(pid)
+            pid = (parent_and_start(pid) or (0, 0))[0]
+
+    def elsewhere(self, pid: int) -> bool:
+        """Whether ``pid`` descends from a process that was already running and is not this test's
+        ancestor: other work's child. What a make target leaves behind is orphaned to init (or to a
+        subreaper among this test's ancestors), so it is never elsewhere."""
+        known = parent_and_start(pid)
+        while known is not None and known[0] > 1:
+            parent = known[0]
+            known = parent_and_start(parent)
+            if known is not None and self.running.get(parent) == known[1] and parent not in self.lineage:
+                return True
+        return False
+
+    def new(self) -> dict[int, str]:
+        """The toolkit's processes started since, by what this test started."""
+        return {pid: command for pid, command in ours().items() if pid not in self.toolkit and not self.elsewhere(pid)}
+
+
+def left_after(before: Before, seconds: float = 15.0) -> dict[int, str]:
     deadline = time.monotonic() + seconds
     while True:
-        left = {pid: command for pid, command in ours().items() if pid not in before}
+        left = before.new()
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.2)
@@ -73,9 +120,9 @@ def start_serve() -> subprocess.Popen[str]:
     ],
 )
 def test_make_serve_leaves_nothing_running(what, how):
-    before = ours()
+    before = Before()
     make = start_serve()
-    started = {pid: command for pid, command in ours().items() if pid not in before}
+    started = before.new()
     assert any("moto.server" in c for c in started.values()), started  # there was something to stop
     how(make)
     make.wait(timeout=30)
@@ -92,6 +139,6 @@ def server_pid(make_pid: int) -> int:
 def test_make_tflint_leaves_no_plugin_process():
     if not (ROOT / ".tools" / "bin" / "tflint").exists():
         pytest.skip("tflint is not built (no Go)")
-    before = ours()
+    before = Before()
     subprocess.run(["make", "--no-print-directory", "tflint"], cwd=ROOT, check=True, capture_output=True)
     assert left_after(before, seconds=2) == {}

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -112,16 +113,30 @@ def runtime_sdk(version: str, runtime: Runtime) -> Path:
     target = SDK_CACHE / f"py{runtime.version}-boto3-{version}-awslambdaric-{AWSLAMBDARIC}"
     if (target / ".complete").exists():
         return target
-    subprocess.run(
-        [
-            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-            "--only-binary=:all:", "--python-version", runtime.version, "--implementation", "cp",
-            "--target", str(target), "--upgrade", f"boto3=={version}", f"botocore=={version}",
-            f"awslambdaric=={AWSLAMBDARIC}",
-        ],
-        check=True,
-    )  # fmt: skip
-    (target / ".complete").touch()
+    # Installed beside it and renamed into place: pytest's workers and the apply suite, which
+    # `make test` runs side by side, may ask for the same folder at once.
+    SDK_CACHE.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=SDK_CACHE, prefix=".installing-"))
+    try:
+        subprocess.run(
+            [
+                sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+                "--only-binary=:all:", "--python-version", runtime.version, "--implementation", "cp",
+                "--target", str(staging), "--upgrade", f"boto3=={version}", f"botocore=={version}",
+                f"awslambdaric=={AWSLAMBDARIC}",
+            ],
+            check=True,
+        )  # fmt: skip
+        (staging / ".complete").touch()
+        if target.exists() and not (target / ".complete").exists():  # an install interrupted in place
+            shutil.rmtree(target, ignore_errors=True)
+        try:
+            staging.rename(target)
+        except OSError:
+            if not (target / ".complete").exists():  # unless another process was first
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 
