@@ -201,7 +201,7 @@ class Connector:
         """The answer when the key already holds this occurrence, or None."""
         if existing is None:
             return None
-        if plan.task.occurrence_id and existing.occurrence_id == plan.task.occurrence_id:
+        if existing.holds(plan.task.occurrence_id):
             log.info("duplicate delivery; nothing transferred", extra={"key": plan.key})
             return Outcome(
                 dataclasses.replace(self._where(plan), bytes=existing.size),

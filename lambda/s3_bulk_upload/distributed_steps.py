@@ -6,7 +6,9 @@ write the plan and the part manifest the Map reads. ``part`` (one per Map item):
 ``complete``: ``ListParts`` (paged), every part present, ``CompleteMultipartUpload`` under the same
 conditional-write rule as a whole-file upload, the rows combined in order (``part_counts``), then
 the catalog table and delivery event (``Connector.finish``, as every path). ``abort``: abort the
-upload, log the failure and count it. Each step returns a few small fields: no URL, no part list.
+upload, log the failure and count it; for an execution that was stopped or timed out
+(``EXECUTION_ENDED``, the module's EventBridge route), not when its complete step had already
+delivered. Each step returns a few small fields: no URL, no part list.
 A failing step raises an exception named after the failure (``UpstreamError``, ``Conflict``, …),
 which is the error name the state machine's Retry and Catch see.
 """
@@ -35,6 +37,9 @@ from .transfer import Transferred
 from .units import MIB
 
 log = logging.getLogger(__name__)
+# The error the distributed module's EventBridge route hands the abort step for an execution that
+# ended ABORTED or TIMED_OUT: its Abort state never ran. A Lambda task already running goes on.
+EXECUTION_ENDED = "ExecutionEnded"
 
 
 class Steps:
@@ -205,17 +210,29 @@ class Steps:
         except BotoCoreError as exc:
             raise DestinationError(f"could not reach S3 ({type(exc).__name__})") from None
 
-    def _abort_upload(self, key: str, upload_id: str) -> None:
+    def _abort_upload(self, key: str, upload_id: str) -> bool:
+        """Abort the upload; False when it no longer exists (aborted or completed before)."""
         try:
             self._s3.abort_multipart_upload(Bucket=self._bucket, Key=key, UploadId=upload_id)
         except ClientError as exc:
             if error_code(exc) != "NoSuchUpload":
                 raise DestinationError(f"could not abort the upload: {error_code(exc)}") from None
+            return False
+        return True
 
     def abort(self, folder: str, error: Any) -> dict[str, Any]:
-        """Nothing at the key, no upload left open, the working files gone; the failure logged and returned."""
+        """Nothing at the key, no upload left open, the working files gone; the failure logged and returned.
+
+        An execution that ended (stopped, timed out) while or after its complete step delivered has
+        not failed: its working files are gone, or its upload is completed and the key holds this
+        occurrence. That is logged, and not counted.
+        """
         name = str(error.get("Error", "")) if isinstance(error, dict) else ""
         cause = str(error.get("Cause", "")) if isinstance(error, dict) else ""
+        ended = name == EXECUTION_ENDED
+        if ended and next(self._objects.keys(folder), None) is None:  # the complete step removed them
+            log.info("distributed execution ended after its steps had finished")
+            return {"status": 200, "finished_before_it_ended": True}
         aborted = False
         try:
             state = self._objects.get(folder + PLAN)
@@ -223,8 +240,15 @@ class Steps:
         except (DestinationError, TypeError, ValueError, KeyError):
             state, plan = None, None  # the plan step failed before it opened an upload
         if state is not None and plan is not None:
-            self._abort_upload(plan.key, state["upload_id"])
-            aborted = True
+            aborted = self._abort_upload(plan.key, state["upload_id"])
+            if not aborted and ended and self._holds_occurrence(plan):
+                self._objects.delete_folder(folder)
+                log.warning(
+                    "distributed execution ended after its object was delivered",
+                    extra={"key": plan.key, "reason": part_copy.safe_cause(cause)},
+                )
+                return {"status": 200, "finished_before_it_ended": True}
+            aborted = True  # no upload is left open either way
         try:
             self._objects.delete_folder(folder)
             removed = True
@@ -241,6 +265,11 @@ class Steps:
             },
         )
         return {"status": status_of(name), "upload_aborted": aborted}
+
+    def _holds_occurrence(self, plan: Plan) -> bool:
+        """The key holds the object this request's occurrence delivered."""
+        existing = self._connector.parts[1].existing(plan.key)
+        return existing is not None and existing.holds(plan.task.occurrence_id)
 
 
 _STATUS_CODES = {"BadRequest": 400, "Conflict": 409, "UpstreamError": 502, "SourceGone": 502}

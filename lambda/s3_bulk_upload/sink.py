@@ -38,6 +38,10 @@ class ExistingObject:
     size: int
     occurrence_id: str
 
+    def holds(self, occurrence_id: str) -> bool:
+        """The object was delivered for this occurrence (a task without one matches nothing)."""
+        return bool(occurrence_id) and self.occurrence_id == occurrence_id
+
 
 def content_type_for(key: str) -> str:
     if key.endswith(".gz"):

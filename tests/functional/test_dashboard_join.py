@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from devkit.events import bulk_request, proxy_event, sample_bytes
+from devkit.local import emf
 from devkit.local.api import LocalApi
 from devkit.local.loopback import LOOPBACK
 from devkit.local.moto_server import aws_environment
@@ -43,10 +44,6 @@ class HandOffs:
 
     def close(self) -> None:
         pass
-
-
-def emf_documents(logs: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in logs.splitlines() if line.startswith('{"_aws"')]
 
 
 def emitted(documents: list[dict[str, Any]]) -> set[tuple[str, str, tuple[tuple[str, str], ...]]]:
@@ -117,7 +114,7 @@ def test_every_metric_the_dashboard_queries_is_emitted_under_its_dimensions(
         assert answer["statusCode"] == status, answer
         logs.append(text)
 
-    found = emitted(emf_documents("\n".join(logs)))
+    found = emitted(emf.documents("\n".join(logs)))
     queries = dashboard_queries(INPUTS)
     assert queries, "the dashboard queries none of the function's metrics"
     missing = [q for q in queries if (q.namespace, q.metric, tuple(sorted(q.dimensions))) not in found]

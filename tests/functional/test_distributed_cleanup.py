@@ -1,7 +1,8 @@
 """An execution stopped by hand (or timed out) never runs its Abort state: Step Functions' own
 status-change event, routed by the distributed module's rule and input transformer, reaches the
 function's abort step, which aborts the upload and removes the working files (the request holds the
-pre-signed URLs).
+pre-signed URLs). A stop does not end a Lambda task already running: an execution stopped while or
+after its complete step delivered has not failed, and is not counted as failed.
 
 The rule and transformer are the module's, evaluated by Terraform core; moto's EventBridge matches
 and transforms the event, with an SQS queue standing in for the function (moto invokes no Lambda
@@ -19,12 +20,14 @@ import boto3
 import pytest
 
 from devkit.events import bulk_request, proxy_event, sample_bytes
+from devkit.local import emf
 from devkit.local.context import LocalContext
 from devkit.local.staging import SIGNATURE
 from devkit.local.state_machine import definition
 from devkit.terraform.config import block, resource
 from devkit.terraform.evaluate import placeholder_inputs, value_of
 from s3_bulk_upload.handler import lambda_handler
+from s3_bulk_upload.state_objects import StateObjects
 
 if TYPE_CHECKING:
     from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
@@ -100,19 +103,41 @@ def delivered_messages(queue: str) -> list[dict[str, Any]]:
     return [json.loads(m["Body"]) for m in answer.get("Messages", ())]
 
 
-def test_a_stopped_execution_gets_its_upload_aborted_and_its_working_files_removed(
-    s3, bucket, staging, stopped_machine, caplog
-):
+def accepted(staging, machine_arn: str) -> tuple[str, str]:
+    """A webhook delivery of a 12 MiB export (three parts) that started an execution: its ARN and request key."""
     request = bulk_request(staging.put("/d.csv", b"1,abc\n" * (2 * MIB)), staging.put("/m.csv", HEADER))
     assert lambda_handler(proxy_event(request), LocalContext())["statusCode"] == 202
     sfn = boto3.client("stepfunctions")
-    (started,) = sfn.list_executions(stateMachineArn=stopped_machine)["executions"]
+    (started,) = sfn.list_executions(stateMachineArn=machine_arn)["executions"]
     request_key = json.loads(sfn.describe_execution(executionArn=started["executionArn"])["input"])["request_key"]
+    return started["executionArn"], request_key
+
+
+def stopped(execution_arn: str) -> dict[str, Any]:
+    sfn = boto3.client("stepfunctions")
+    sfn.stop_execution(executionArn=execution_arn)
+    execution = sfn.describe_execution(executionArn=execution_arn)
+    assert execution["status"] == "ABORTED"
+    return execution
+
+
+def run_steps(s3, bucket: str, request_key: str) -> None:
+    """The plan, every part and the complete step, as the state machine would hand them to the function."""
+    lambda_handler({"ci360_distributed": "plan", "request_key": request_key}, LocalContext())
+    manifest_key = request_key.removesuffix("request.json") + "manifest.json"
+    for item in json.loads(s3.get_object(Bucket=bucket, Key=manifest_key)["Body"].read()):
+        lambda_handler({"ci360_distributed": "part", "request_key": request_key, **item}, LocalContext())
+    answer = lambda_handler({"ci360_distributed": "complete", "request_key": request_key}, LocalContext())
+    assert answer["rows"] == 2 * MIB
+
+
+def test_a_stopped_execution_gets_its_upload_aborted_and_its_working_files_removed(
+    s3, bucket, staging, stopped_machine, caplog
+):
+    execution_arn, request_key = accepted(staging, stopped_machine)
     lambda_handler({"ci360_distributed": "plan", "request_key": request_key}, LocalContext())
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads")  # the plan opened the upload
-    sfn.stop_execution(executionArn=started["executionArn"])
-    execution = sfn.describe_execution(executionArn=started["executionArn"])
-    assert execution["status"] == "ABORTED"
+    execution = stopped(execution_arn)
 
     queue, _ = module_route(stopped_machine)
     events = boto3.client("events")
@@ -144,3 +169,24 @@ def test_another_state_machines_execution_is_not_routed(bucket, stopped_machine)
     }
     boto3.client("events").put_events(Entries=[status_change(execution, "ABORTED")])
     assert delivered_messages(queue) == []
+
+
+@pytest.mark.parametrize("working_files", ["removed by the complete step", "not yet removed"])
+def test_an_execution_stopped_after_its_complete_step_delivered_is_not_counted_as_failed(
+    s3, bucket, staging, stopped_machine, caplog, capsys, monkeypatch, working_files
+):
+    execution_arn, request_key = accepted(staging, stopped_machine)
+    with monkeypatch.context() as patch:
+        if working_files == "not yet removed":  # stopped between CompleteMultipartUpload and the clean-up
+            patch.setattr(StateObjects, "delete_folder", lambda self, folder: None)
+        run_steps(s3, bucket, request_key)
+    capsys.readouterr()
+    queue, _ = module_route(stopped_machine)
+    boto3.client("events").put_events(Entries=[status_change(stopped(execution_arn), "ABORTED")])
+    (event,) = delivered_messages(queue)
+
+    assert lambda_handler(event, LocalContext()) == {"status": 200, "finished_before_it_ended": True}
+    (delivered,) = s3.list_objects_v2(Bucket=bucket)["Contents"]  # the export; no working file
+    assert delivered["Key"].startswith(PREFIX) and ".ci360-connector" not in delivered["Key"]
+    assert "Failures" not in emf.values(capsys.readouterr().out)
+    assert "distributed delivery failed" not in caplog.text

@@ -18,6 +18,7 @@ import boto3
 import pytest
 
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
+from devkit.local import emf
 from devkit.local.context import LocalContext
 from devkit.local.staging import SIGNATURE, Behaviour
 from devkit.local.state_machine import LocalStateMachine, state_machine
@@ -210,18 +211,6 @@ def test_racing_redeliveries_start_one_execution_and_a_resend_after_success_is_a
     assert len(machine.invocations.steps("plan")) == 1
 
 
-def emf_metrics(text: str) -> dict[str, list[float]]:
-    values: dict[str, list[float]] = {}
-    for line in text.splitlines():
-        if line.startswith('{"_aws"'):
-            document = json.loads(line)
-            for directive in document["_aws"]["CloudWatchMetrics"]:
-                for metric in directive["Metrics"]:
-                    value = document[metric["Name"]]
-                    values.setdefault(metric["Name"], []).extend(value if isinstance(value, list) else [value])
-    return values
-
-
 def test_event_table_metrics_and_logs_are_those_of_a_synchronous_delivery(
     s3, bucket, staging, machine, delivery_bus, glue_database, monkeypatch, capsys, caplog
 ):
@@ -248,7 +237,7 @@ def test_event_table_metrics_and_logs_are_those_of_a_synchronous_delivery(
     assert tables["distributed"]["StorageDescriptor"]["Columns"] == tables["sync"]["StorageDescriptor"]["Columns"]
     assert tables["distributed"]["Parameters"].keys() == tables["sync"]["Parameters"].keys()
 
-    metrics = emf_metrics(capsys.readouterr().out)
+    metrics = emf.values(capsys.readouterr().out)
     assert metrics["Deliveries"] == [1.0, 1.0] and metrics["Rows"] == [synchronous["rows"]] * 2
     assert SIGNATURE not in caplog.text
 
@@ -263,7 +252,7 @@ def test_a_failed_distributed_delivery_is_counted_once_and_logged_without_its_ur
     machine.invocations.before = file_replaced_at_part_2
     deliver(staging, csv_lines(12 * MIB))
     assert execution_of(machine)["status"] == "FAILED"
-    assert emf_metrics(capsys.readouterr().out)["Failures"] == [1.0]
+    assert emf.values(capsys.readouterr().out)["Failures"] == [1.0]
     assert "distributed delivery failed" in caplog.text
     assert SIGNATURE not in caplog.text
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0

@@ -8,6 +8,7 @@ import json
 import os
 
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
+from devkit.local import emf
 from devkit.local.context import LocalContext
 from devkit.local.staging import SIGNATURE, Behaviour
 from s3_bulk_upload.handler import lambda_handler
@@ -16,10 +17,6 @@ DATA = sample_bytes("data.csv")
 HEADER = sample_bytes("metadata_header.csv")
 THREE_ROWS = b'1,a@example.com,"Silva, Ana"\n2,b@example.com,"multi\nline"\n3,c@example.com,Wei'
 FORBIDDEN_IN_DIMENSIONS = ("exports", "churn", "Weekly", "http", "127.0.0.1")
-
-
-def emf_documents(text):
-    return [d for d in (json.loads(line) for line in text.splitlines() if line.startswith('{"_aws"'))]
 
 
 def metric_values(documents):
@@ -55,7 +52,7 @@ def test_three_rows_are_counted_and_metered(s3, bucket, staging, capsys, json_lo
     assert body["rows"] == 3
     assert "line_breaks_in_fields" not in body  # without a catalog the answer is what it always was
 
-    documents = emf_documents(capsys.readouterr().out)
+    documents = emf.documents(capsys.readouterr().out)
     values = metric_values(documents)
     assert values["Deliveries"] == [(1.0, "Count")]
     assert values["BytesDelivered"] == [(float(len(HEADER + THREE_ROWS)), "Bytes")]
@@ -87,7 +84,7 @@ def test_duplicates_and_failures_are_metered_by_status(s3, bucket, staging, caps
     )
     assert lambda_handler(proxy_event(expired), LocalContext())["statusCode"] == 502
     assert lambda_handler(proxy_event("{", raw=True), LocalContext())["statusCode"] == 400
-    documents = emf_documents(capsys.readouterr().out)
+    documents = emf.documents(capsys.readouterr().out)
     values = metric_values(documents)
     assert values["Duplicates"] == [(1.0, "Count")]
     failures = sorted(d["status_code"] for d in documents if "Failures" in d)
@@ -136,5 +133,5 @@ def test_a_failed_publish_is_logged_and_counted_but_the_delivery_stands(
     response, _ = deliver(staging)
     assert response["statusCode"] == 200
     assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + DATA
-    assert metric_values(emf_documents(capsys.readouterr().out))["DeliveryEventFailures"] == [(1.0, "Count")]
+    assert metric_values(emf.documents(capsys.readouterr().out))["DeliveryEventFailures"] == [(1.0, "Count")]
     assert "delivery event not published" in caplog.text

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from s3_bulk_upload.errors import DestinationError
-from s3_bulk_upload.sink import S3Sink, content_type_for, part_size_for, transfer_config
+from s3_bulk_upload.sink import ExistingObject, S3Sink, content_type_for, part_size_for, transfer_config
 from s3_bulk_upload.units import MIB
 
 
@@ -116,3 +116,12 @@ def test_part_size_grows_to_stay_under_ten_thousand_parts():
     big = 400 * 1024 * MIB
     size = part_size_for(big, 16 * MIB)
     assert size % MIB == 0 and big / size < 10_000
+
+
+@pytest.mark.parametrize(
+    ("stored", "asked", "holds"),
+    [("occ-1", "occ-1", True), ("occ-1", "occ-2", False), ("", "", False), ("occ-1", "", False)],
+)
+def test_an_existing_object_holds_only_its_own_occurrence(stored, asked, holds):
+    """A task without an occurrence id matches nothing, not even an object stored without one."""
+    assert ExistingObject(size=1, occurrence_id=stored).holds(asked) is holds
