@@ -3,10 +3,14 @@ or an existing bucket, and the lifecycle rules' presence, evaluated by Terraform
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from devkit.local.state_machine import ASL_FILE
 from devkit.terraform.config import block, module, resource
 from devkit.terraform.evaluate import placeholder_inputs, value_of
+from s3_bulk_upload.state_objects import FOLDER
 
 BUCKET = "modules/bucket"
 
@@ -97,3 +101,14 @@ def test_the_bucket_has_no_force_destroy_that_prevent_destroy_would_make_dead():
     assert "force_destroy" not in bucket and block(bucket["lifecycle"])["prevent_destroy"] is True
     for relative in ("", "modules/connector", BUCKET):
         assert not {n for n in module(relative)["variable"] if "force_destroy" in n}, relative
+
+
+def test_working_files_left_by_a_failed_clean_up_expire_after_their_execution_could_run():
+    """A distributed execution's request holds pre-signed URLs: removed when it ends, and should that
+    fail, expired by the bucket, but never while the execution may still run (its TimeoutSeconds)."""
+    rules = resource(BUCKET, "aws_s3_bucket_lifecycle_configuration", "this")["rule"]
+    (working,) = [r for r in rules if r["id"] == "expire-distributed-working-files"]
+    prefix = value_of(BUCKET, block(working["filter"])["prefix"], inputs(key_prefix="p/"))
+    assert working["status"] == "Enabled" and prefix == "p/" + FOLDER
+    timeout_days = json.loads(ASL_FILE.read_text())["TimeoutSeconds"] / 86400
+    assert block(working["expiration"])["days"] > timeout_days

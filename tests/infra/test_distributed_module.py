@@ -95,6 +95,11 @@ def test_a_failed_execution_raises_the_alarm_and_the_arn_is_an_output():
     assert {"state_machine_arn", "state_machine_console_url"} <= set(connector["output"]) & set(module("")["output"])
 
 
+def test_an_execution_ends_within_a_day():
+    """Standard executions may otherwise run a year; one that times out is cleaned up like a stopped one."""
+    assert json.loads(ASL_FILE.read_text())["TimeoutSeconds"] == 86400
+
+
 def test_an_execution_stopped_or_timed_out_is_sent_to_the_abort_step_of_its_own_folder():
     """Stopped by hand or timed out, an execution never runs its Abort state: Step Functions' status
     change reaches the function's abort step (moto routes it in tests/functional/test_distributed_cleanup.py)."""

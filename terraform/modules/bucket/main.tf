@@ -110,6 +110,23 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     }
   }
 
+  # A distributed execution's working files (its request holds the pre-signed URLs) are removed
+  # when it ends, a stopped or timed-out one's too; should that clean-up itself fail, they expire
+  # here. An execution runs a day at most (the state machine's TimeoutSeconds): two days never
+  # remove a running execution's files.
+  rule {
+    id     = "expire-distributed-working-files"
+    status = "Enabled"
+
+    filter {
+      prefix = "${var.key_prefix}.ci360-connector/executions/"
+    }
+
+    expiration {
+      days = 2
+    }
+  }
+
   dynamic "rule" {
     for_each = var.expire_exports_after_days > 0 ? [var.expire_exports_after_days] : []
 
