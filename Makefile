@@ -30,7 +30,7 @@ PROVIDER_MODULE_HASH := h1:dJlp2eNgY/iVKTPINdguYlHbHc9CtXBZKmQmqYq0REs=
 PROVIDER_VERSION    := 6.34.0
 MODULE_DIRS         := $(TF_DIR) $(TF_DIR)/bootstrap $(sort $(wildcard $(TF_DIR)/modules/*)) $(sort $(wildcard examples/*))
 
-.PHONY: help venv lock test trino-reader typecheck tools rie provider apply-suite import-log-group tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key bootstrap teardown bench-docs bench-distributed
+.PHONY: help venv lock test test-builds test-trino-reader test-tflint trino-reader typecheck tools rie provider apply-suite import-log-group tflint provider-schema checkov package import-time cold-start plan apply destroy ci360-config fmt lint docs demo serve smoke bench workspace preflight workspace-package rotate-api-key bootstrap teardown bench-docs bench-distributed
 
 help: ## List the targets and the variables they take
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -75,18 +75,26 @@ lock: $(VENV)/.installed ## Re-resolve the locks (uv.lock; scripts/checkov/uv.lo
 	$(VENV)/bin/uv lock --project scripts/checkov
 	$(UV_EXPORT) --project scripts/checkov -o requirements-checkov.lock
 
-# The apply suite is mostly the provider waiting on moto, pytest and the Go builds mostly CPU: the
-# provider build and the apply suite run beside tflint and pytest (scripts/side_by_side.sh; the
-# apply suite's output is printed after pytest's), in about the time of the longer.
+# The apply suite is mostly the provider waiting on moto, pytest and the builds mostly CPU: the
+# provider build and the apply suite run beside the Trino reader's and the Go tools' builds (those
+# two side by side: Maven's downloads beside Go's compiles), tflint and pytest
+# (scripts/side_by_side.sh; the apply suite's output is printed after pytest's). Both suites run
+# the zip under the runtime emulator, built first.
 test: $(VENV)/.installed $(VENV_CKV)/.installed ## ruff, mypy, checkov, tflint, the pytest suite and, beside them, the apply suite (the AWS provider built once); each phase's time in a [time] line
 	$(TIMED) ruff bash -c '$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .'
 	$(TIMED) mypy $(MAKE) --no-print-directory typecheck
 	$(TIMED) checkov $(MAKE) --no-print-directory checkov
-	$(TIMED) "Trino reader" $(MAKE) --no-print-directory trino-reader
 	$(TIMED) "runtime emulator" $(MAKE) --no-print-directory rie
 	$(TIMED) "suites" bash scripts/side_by_side.sh build/apply-suite.log \
 	  '$(TIMED) "AWS provider" $(MAKE) --no-print-directory provider && $(TIMED) "apply suite" $(APPLY_SUITE)' \
-	  '$(TIMED) "Go tools + tflint" $(MAKE) --no-print-directory tflint && $(TIMED) pytest $(PY) -m pytest -n 2 --dist loadfile'
+	  '$(MAKE) --no-print-directory -j2 --output-sync=target test-builds && $(TIMED) pytest $(PY) -m pytest -n 2 --dist loadfile'
+
+# What pytest needs built, side by side (make -j2 test-builds; each one's output when it ends).
+test-builds: test-trino-reader test-tflint
+test-trino-reader: $(VENV)/.installed
+	@$(TIMED) "Trino reader" $(MAKE) --no-print-directory trino-reader
+test-tflint:
+	@$(TIMED) "Go tools + tflint" $(MAKE) --no-print-directory tflint
 
 # Trino 483's own CSV reader (tests/reader, Java 25 + Maven): the catalog tests read every object they
 # deliver through it. Built once into build/trino-reader/<hash of its sources>; skipped (one line says

@@ -19,6 +19,9 @@ stop_beside() {
 }
 trap 'stop_beside; exit 130' INT
 trap 'stop_beside; exit 143' TERM
+# When its output is piped (`make test | tee log`), Ctrl-C ends the reader too, and bash's report
+# of MAIN's end would then kill it with SIGPIPE before the traps above stop BESIDE.
+trap '' PIPE
 
 main_status=0
 bash -c "$main" || main_status=$?

@@ -142,3 +142,20 @@ def test_make_tflint_leaves_no_plugin_process():
     before = Before()
     subprocess.run(["make", "--no-print-directory", "tflint"], cwd=ROOT, check=True, capture_output=True)
     assert left_after(before, seconds=2) == {}
+
+
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM])
+def test_side_by_side_stopped_with_its_output_piped_ends_what_ran_beside(tmp_path, sent):
+    """`make test | tee log`, then Ctrl-C: the reader goes first, and what ran beside (the apply suite,
+    in a session of its own) must still be ended."""
+    before = Before()
+    script = ROOT / "scripts" / "side_by_side.sh"
+    command = f"bash {script} {tmp_path / 'beside.log'} 'exec -a devkit.beside sleep 60' 'sleep 60' 2>&1 | cat"
+    piped = subprocess.Popen(["bash", "-c", command], start_new_session=True, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not any("devkit.beside" in c for c in before.new().values()):
+        assert time.monotonic() < deadline, "nothing started beside"
+        time.sleep(0.1)
+    os.killpg(piped.pid, sent)
+    piped.wait(timeout=10)
+    assert left_after(before, seconds=5) == {}
