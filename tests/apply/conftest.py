@@ -51,7 +51,7 @@ def function_zip(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     if artifact.emulator_missing(runtime) is not None:
         return None
     path = tmp_path_factory.mktemp("function") / "s3_bulk_upload.zip"
-    build_zip.build(path, artifact.machine_arch(), runtime.version)
+    build_zip.cached_build(path, artifact.machine_arch(), runtime.version)
     return path
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -108,3 +109,27 @@ def test_handler_imports_from_the_zip_alone(tmp_path):
     )
     assert result.stdout.startswith("lambda_handler ")
     assert str(tmp_path / "task") in result.stdout
+
+
+def test_a_cached_build_is_the_build_and_is_made_once_per_source_state(built, tmp_path, monkeypatch):
+    """The suites and the toolkit take the zip from build/function-zip/: the same bytes as a build,
+    built again only when a source file changes."""
+    from devkit.packaging import build_zip
+
+    monkeypatch.setattr(build_zip, "BUILD_CACHE", tmp_path / "cache")
+    build_zip.cached_build(tmp_path / "first.zip", "arm64", "3.13")
+    assert (tmp_path / "first.zip").read_bytes() == built[0].read_bytes()
+
+    def no_build(*args):
+        raise AssertionError("built again for the same sources")
+
+    monkeypatch.setattr(build_zip, "build", no_build)
+    build_zip.cached_build(tmp_path / "again.zip", "arm64", "3.13")
+    assert (tmp_path / "again.zip").read_bytes() == built[0].read_bytes()
+
+    package = tmp_path / "package"
+    shutil.copytree(build_zip.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    (package / "handler.py").write_text((package / "handler.py").read_text() + "\n# edited\n")
+    monkeypatch.setattr(build_zip, "PACKAGE", package)
+    with pytest.raises(AssertionError, match="built again"):
+        build_zip.cached_build(tmp_path / "edited.zip", "arm64", "3.13")

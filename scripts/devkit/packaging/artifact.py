@@ -98,9 +98,10 @@ def lambda_runtime() -> Runtime:
 
 
 def build_and_unpack(folder: Path, runtime: Runtime) -> Path:
-    """Build the zip for this machine and the runtime's version; unpack it as Lambda's /var/task."""
+    """The zip for this machine and the runtime's version (built once per source state), unpacked as
+    Lambda's /var/task."""
     zip_path = folder / "s3_bulk_upload.zip"
-    build_zip.build(zip_path, machine_arch(), runtime.version)
+    build_zip.cached_build(zip_path, machine_arch(), runtime.version)
     task = folder / "task"
     with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(task)

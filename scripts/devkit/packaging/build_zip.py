@@ -136,6 +136,48 @@ def build(output: Path, arch: str, python_version: str = RUNTIME_PYTHON, *, byte
     return hashlib.sha256(output.read_bytes()).hexdigest()
 
 
+BUILD_CACHE = ROOT / "build" / "function-zip"
+KEPT_BUILDS = 4  # the newest cached zips kept (one per source state: older edits are not asked for again)
+
+
+def inputs_digest(arch: str, python_version: str) -> str:
+    """What a build's bytes depend on: the package's files, the lock, this builder, the target, and
+    the interpreter that compiles the bytecode."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(REQUIREMENTS.read_bytes() + Path(__file__).read_bytes())
+    interpreter = runtime_interpreter(python_version)
+    compiler = "none"
+    if interpreter is not None:
+        probe = [interpreter, "-c", "import sys; print(sys.version)"]
+        compiler = subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip()
+    digest.update(f"{arch} {python_version} {compiler}".encode())
+    return digest.hexdigest()[:32]
+
+
+def cached_build(output: Path, arch: str, python_version: str = RUNTIME_PYTHON) -> None:
+    """``build`` once per set of inputs, kept under build/function-zip/: the suites and the toolkit ask
+    for the same zip many times, from several processes at once (each one builds to a file of its
+    own and renames it into place; equal inputs give equal bytes). ``make package`` builds afresh."""
+    cached = BUILD_CACHE / f"{inputs_digest(arch, python_version)}.zip"
+    if not cached.exists():
+        BUILD_CACHE.mkdir(parents=True, exist_ok=True)
+        descriptor, name = tempfile.mkstemp(dir=BUILD_CACHE, prefix=".building-")
+        os.close(descriptor)
+        try:
+            build(Path(name), arch, python_version)
+            os.replace(name, cached)
+        finally:
+            Path(name).unlink(missing_ok=True)
+        kept = sorted((p.stat().st_mtime, p) for p in BUILD_CACHE.glob("[0-9a-f]*.zip"))
+        for _, old in kept[:-KEPT_BUILDS]:
+            old.unlink(missing_ok=True)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(cached, output)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=ROOT / "dist" / "s3_bulk_upload.zip")
