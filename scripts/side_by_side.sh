@@ -3,8 +3,8 @@
 # MAIN's output streams as usual; BESIDE's goes to LOG and is printed once both have ended (two
 # live streams would interleave line by line). Both run to their end (each one's failures are
 # reported); the exit status is MAIN's if it failed, else BESIDE's.
-# `make test` runs the apply suite (mostly the provider waiting on moto) beside the Go tools and
-# pytest (mostly CPU): side by side they take about the time of the longer.
+# `make test` runs the apply suite (mostly the provider waiting on moto) beside the builds pytest
+# needs and pytest (mostly CPU): side by side they take about the time of the longer.
 # BESIDE runs in a process group of its own, which Ctrl-C or SIGTERM to this script ends whole.
 set -uo pipefail
 log=$1 beside=$2 main=$3
@@ -20,11 +20,12 @@ stop_beside() {
 trap 'stop_beside; exit 130' INT
 trap 'stop_beside; exit 143' TERM
 # When its output is piped (`make test | tee log`), Ctrl-C ends the reader too, and bash's report
-# of MAIN's end would then kill it with SIGPIPE before the traps above stop BESIDE.
+# of MAIN's end would then kill this script with SIGPIPE before the traps above stop BESIDE. Only
+# this script ignores it: MAIN starts with the default again.
 trap '' PIPE
 
 main_status=0
-bash -c "$main" || main_status=$?
+(trap - PIPE; exec bash -c "$main") || main_status=$?
 beside_status=0
 wait "$beside_pid" || beside_status=$?
 echo "--- output of: $beside"

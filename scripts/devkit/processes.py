@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from types import FrameType
@@ -35,17 +36,25 @@ def dies_with_parent() -> None:
 
 
 @contextlib.contextmanager
-def server_process(command: list[str], ready_url: str) -> Iterator[None]:
+def server_process(command: list[str], ready_url: str, *, seconds: float = 120.0) -> Iterator[None]:
     """A server in a process of its own (its CPU is not the caller's) that ends with the caller:
-    started, awaited until ``ready_url`` answers, terminated (then killed) on the way out."""
+    started, awaited until ``ready_url`` answers, terminated (then killed) on the way out. One that
+    exits first, or does not answer in ``seconds`` (generous: a loaded machine, such as `make test`
+    running both suites at once, starts it slowly), fails with the end of what it wrote."""
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     process = subprocess.Popen(
         command,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=errors,
         preexec_fn=dies_with_parent,  # noqa: PLW1509 - the parent-death signal only
     )
     try:
-        wait_for(ready_url)
+        try:
+            wait_for(ready_url, seconds, exited=process.poll)
+        except RuntimeError as exc:
+            errors.seek(0)
+            written = errors.read().decode(errors="replace").strip().splitlines()[-20:]
+            raise RuntimeError(f"{exc}; its last lines:\n" + "\n".join(written)) from None
         yield
     finally:
         process.terminate()
@@ -54,6 +63,7 @@ def server_process(command: list[str], ready_url: str) -> Iterator[None]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        errors.close()
 
 
 def _exit(signum: int, _frame: FrameType | None) -> None:

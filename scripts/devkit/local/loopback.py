@@ -6,6 +6,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
 from urllib.request import urlopen
@@ -20,7 +21,8 @@ def free_port() -> int:
         return port
 
 
-def wait_for(url: str, seconds: float = 30.0) -> None:
+def wait_for(url: str, seconds: float = 30.0, exited: Callable[[], int | None] | None = None) -> None:
+    """Until ``url`` answers; ``exited`` (a process's ``poll``) ends the wait at once when the server has."""
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -29,6 +31,9 @@ def wait_for(url: str, seconds: float = 30.0) -> None:
         except OSError as exc:
             if "HTTP Error" in str(exc):
                 return  # it answers: that is all we wait for
+            code = exited() if exited is not None else None
+            if code is not None:
+                raise RuntimeError(f"{url}: the server exited ({code}) before it answered") from None
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{url} did not come up in {seconds:.0f} s") from None
             time.sleep(0.1)
