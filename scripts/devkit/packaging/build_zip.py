@@ -15,6 +15,7 @@ times or on the build folder.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import os
 import shutil
@@ -159,21 +160,26 @@ def inputs_digest(arch: str, python_version: str) -> str:
 
 def cached_build(output: Path, arch: str, python_version: str = RUNTIME_PYTHON) -> None:
     """``build`` once per set of inputs, kept under build/function-zip/: the suites and the toolkit ask
-    for the same zip many times, from several processes at once (each one builds to a file of its
-    own and renames it into place; equal inputs give equal bytes). ``make package`` builds afresh."""
-    cached = BUILD_CACHE / f"{inputs_digest(arch, python_version)}.zip"
+    for the same zip many times, from several processes at once. The first builds (to a file of its
+    own, renamed into place) while the others wait on its lock. ``make package`` builds afresh."""
+    key = inputs_digest(arch, python_version)
+    cached = BUILD_CACHE / f"{key}.zip"
     if not cached.exists():
         BUILD_CACHE.mkdir(parents=True, exist_ok=True)
-        descriptor, name = tempfile.mkstemp(dir=BUILD_CACHE, prefix=".building-")
-        os.close(descriptor)
-        try:
-            build(Path(name), arch, python_version)
-            os.replace(name, cached)
-        finally:
-            Path(name).unlink(missing_ok=True)
-        kept = sorted((p.stat().st_mtime, p) for p in BUILD_CACHE.glob("[0-9a-f]*.zip"))
-        for _, old in kept[:-KEPT_BUILDS]:
-            old.unlink(missing_ok=True)
+        with (BUILD_CACHE / f".{key}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            if not cached.exists():
+                descriptor, name = tempfile.mkstemp(dir=BUILD_CACHE, prefix=".building-")
+                os.close(descriptor)
+                try:
+                    build(Path(name), arch, python_version)
+                    os.replace(name, cached)
+                finally:
+                    Path(name).unlink(missing_ok=True)
+                kept = sorted((p.stat().st_mtime, p) for p in BUILD_CACHE.glob("[0-9a-f]*.zip"))
+                for _, old in kept[:-KEPT_BUILDS]:
+                    old.unlink(missing_ok=True)
+                    old.with_name(f".{old.stem}.lock").unlink(missing_ok=True)
     output.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(cached, output)
 
