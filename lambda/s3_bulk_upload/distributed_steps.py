@@ -240,8 +240,8 @@ class Steps:
         except (DestinationError, TypeError, ValueError, KeyError):
             state, plan = None, None  # the plan step failed before it opened an upload
         if state is not None and plan is not None:
-            aborted = self._abort_upload(plan.key, state["upload_id"])
-            if not aborted and ended and self._holds_occurrence(plan):
+            was_open = self._abort_upload(plan.key, state["upload_id"])
+            if not was_open and ended and self._holds_occurrence(plan):
                 self._objects.delete_folder(folder)
                 log.warning(
                     "distributed execution ended after its object was delivered",

@@ -27,6 +27,7 @@ from .workspaces import (
     resources_named,
     select,
     the_functions_environment_names_what_the_apply_created,
+    the_second_plan_has_no_changes,
 )
 
 
@@ -37,8 +38,7 @@ def workspaces(root: Callable[[str], moto_apply.Root]) -> moto_apply.Root:
 
 
 def test_the_second_plan_has_no_changes(workspaces):
-    tfvars, variables = select(workspaces, "dev")
-    the_next_plan_creates_only_the_moto_gaps(workspaces.plan(tfvars, variables=variables), ROOT_CONNECTOR)
+    the_second_plan_has_no_changes(workspaces, "dev")
 
 
 def test_the_functions_environment_names_what_the_apply_created(workspaces, aws):

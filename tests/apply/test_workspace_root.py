@@ -10,13 +10,13 @@ import pytest
 
 from devkit.terraform import moto_apply
 
-from .gaps import ROOT_CONNECTOR, the_next_plan_creates_only_the_moto_gaps
 from .workspaces import (
     BUCKET_MODULE,
     applied,
     resources_named,
     select,
     the_functions_environment_names_what_the_apply_created,
+    the_second_plan_has_no_changes,
 )
 
 
@@ -27,8 +27,7 @@ def workspaces(root: Callable[[str], moto_apply.Root]) -> moto_apply.Root:
 
 
 def test_the_second_plan_has_no_changes(workspaces):
-    tfvars, variables = select(workspaces, "prod")
-    the_next_plan_creates_only_the_moto_gaps(workspaces.plan(tfvars, variables=variables), ROOT_CONNECTOR)
+    the_second_plan_has_no_changes(workspaces, "prod")
 
 
 def test_the_functions_environment_names_what_the_apply_created(workspaces, aws):

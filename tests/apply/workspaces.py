@@ -9,7 +9,7 @@ from typing import Any
 from devkit.terraform import moto_apply
 from devkit.terraform.moto_apply import changes
 
-from .gaps import ROOT_CONNECTOR, only_the_moto_gaps_failed
+from .gaps import ROOT_CONNECTOR, only_the_moto_gaps_failed, the_next_plan_creates_only_the_moto_gaps
 
 GAPS = moto_apply.gaps(ROOT_CONNECTOR)
 DEV, PROD = "env/dev.tfvars", "env/prod.tfvars"
@@ -36,6 +36,11 @@ def applied(tf: moto_apply.Root, names: tuple[str, ...]) -> moto_apply.Root:
 def select(tf: moto_apply.Root, workspace: str) -> tuple[str, dict[str, Any]]:
     tf.workspace(workspace)
     return (DEV, DEV_VARS) if workspace == "dev" else (PROD, PROD_VARS)
+
+
+def the_second_plan_has_no_changes(workspaces: moto_apply.Root, workspace: str) -> None:
+    tfvars, variables = select(workspaces, workspace)
+    the_next_plan_creates_only_the_moto_gaps(workspaces.plan(tfvars, variables=variables), ROOT_CONNECTOR)
 
 
 def the_functions_environment_names_what_the_apply_created(
