@@ -97,11 +97,14 @@ def test_counts_the_line_breaks_inside_fields_whatever_the_chunking(rows, cut):
     assert counter.line_breaks_in_fields == sum(field.count("\n") for row in rows for field in row)
 
 
-@given(st.booleans(), st.text(alphabet='ab,\r\n"', max_size=40), st.integers(1, 9))
+@given(st.booleans(), st.text(alphabet='ab,\r\n"\uffff\uff45', max_size=40), st.integers(1, 9))
 def test_total_is_the_number_of_rows_the_reader_returns(bom, text, cut):
-    """Without quoted line breaks, every object's rows (lines that are not empty) equal ``total``."""
+    """Without quoted line breaks, every object's rows (lines that are not empty) equal ``total``; the
+    escape character is counted, and another character whose UTF-8 starts with the same byte
+    (U+FF45) is not."""
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode()
     counter, out = run(data, cut)
+    assert counter.escape_characters == text.count(ESCAPE_CHARACTER)
     if counter.line_breaks_in_fields == 0:
         assert counter.total == sum(1 for _ in lines(out))
         assert b"" not in list(lines(out))
