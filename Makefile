@@ -142,7 +142,7 @@ package: $(VENV)/.installed ## Build dist/s3_bulk_upload.zip (reproducible; ARCH
 import-time: $(VENV)/.installed ## Zip size and the handler's cold import time from the unpacked zip (Python 3.13)
 	$(PY) -m devkit.packaging.artifact import-time
 
-cold-start: $(VENV)/.installed rie ## INIT duration under the Lambda runtime emulator: the zip vs a boto3-only handler
+cold-start: $(VENV)/.installed rie ## INIT duration under the Lambda runtime emulator: the zip vs boto3 alone and vs its libraries alone
 	$(PY) -m devkit.packaging.artifact cold-start
 
 docs: tools $(VENV)/.installed ## Regenerate the Terraform READMEs' tables (terraform-docs; skipped without Go) and the README's request fields
