@@ -5,7 +5,8 @@ plan's ETag, size checks, resume, the invocation's deadline) and the same ``Expo
 in front of part 1, gzip for ``.gz`` keys: one gzip member per part) as a whole-file delivery. The
 records are counted for every state the part may start in (``part_counts``). The part is uploaded
 with ``UploadPart`` and its CRC32 checksum; a ``.gz`` part under S3's 5 MiB minimum is padded with
-an empty gzip member (``part_layout.padded``). Its counts go to a small object beside the manifest.
+an empty gzip member (``part_layout.padded``). Its counts go to a small object beside the manifest,
+written while the part uploads.
 Re-running a part (the state machine's Retry) uploads it again under the same number: S3 keeps the last.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -48,6 +50,17 @@ def part_span(event: dict[str, Any], size: int) -> tuple[int, int, int]:
     if not (1 <= number <= MAX_PARTS and 0 <= start <= end < size):
         raise BadRequest("distributed part event has a span outside the file")
     return number, start, end
+
+
+def _upload_part(connector: Connector, config: Config, key: str, *, upload_id: str, number: int, body: bytes) -> None:
+    try:
+        connector.objects.client.upload_part(
+            Bucket=config.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body, ChecksumAlgorithm="CRC32"
+        )
+    except ClientError as exc:
+        raise DestinationError(f"S3 rejected part {number} of s3://{config.bucket}/{key}: {error_code(exc)}") from None
+    except BotoCoreError as exc:
+        raise DestinationError(f"upload of part {number} failed ({type(exc).__name__})") from None
 
 
 def copy_part(
@@ -88,25 +101,13 @@ def copy_part(
         export.close()
     if gzip:
         body = padded(body, last)
-    try:
-        connector.objects.client.upload_part(
-            Bucket=config.bucket,
-            Key=plan.key,
-            UploadId=state["upload_id"],
-            PartNumber=number,
-            Body=body,
-            ChecksumAlgorithm="CRC32",
-        )
-    except ClientError as exc:
-        raise DestinationError(
-            f"S3 rejected part {number} of s3://{config.bucket}/{plan.key}: {error_code(exc)}"
-        ) from None
-    except BotoCoreError as exc:
-        raise DestinationError(f"upload of part {number} failed ({type(exc).__name__})") from None
-    connector.objects.put(
-        f"{folder}parts/{number}.json",
-        {"counts": counter.result().to_json(), "data_bytes": end - start + 1, "object_bytes": len(body)},
-    )
+    counts = {"counts": counter.result().to_json(), "data_bytes": end - start + 1, "object_bytes": len(body)}
+    # The counts belong to the span's bytes (read under If-Match), not to the upload, and Complete reads
+    # them only once ListParts shows every part: they are written while the part uploads, not after it.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        counts_written = pool.submit(connector.objects.put, f"{folder}parts/{number}.json", counts)
+        _upload_part(connector, config, plan.key, upload_id=state["upload_id"], number=number, body=body)
+        counts_written.result()
     seconds = time.monotonic() - started
     log.info(
         "part finished",

@@ -22,8 +22,10 @@ from devkit.local import emf
 from devkit.local.context import LocalContext
 from devkit.local.staging import SIGNATURE, Behaviour
 from devkit.local.state_machine import LocalStateMachine, state_machine
+from s3_bulk_upload.errors import DestinationError
 from s3_bulk_upload.handler import lambda_handler
 from s3_bulk_upload.records import RecordCounter
+from s3_bulk_upload.state_objects import StateObjects
 
 HEADER = sample_bytes("metadata_header.csv")
 MIB = 1024 * 1024
@@ -160,6 +162,28 @@ def test_a_part_that_meets_a_transient_503_is_retried_and_the_delivery_succeeds(
     assert execution["status"] == "SUCCEEDED", execution
     assert staging.files["/d.csv"].behaviour.status_times == 0  # the 503 was served
     assert len(machine.invocations.steps("part")) == 4  # part 2 twice
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + data
+
+
+def test_a_part_whose_counts_cannot_be_written_fails_and_is_retried(s3, bucket, staging, machine, monkeypatch):
+    """The counts are written while the part uploads: a failed write still fails the part (else Complete
+    would find them missing), and the state machine's Retry copies it again."""
+    data = csv_lines(12 * MIB)
+    put = StateObjects.put
+    refused: list[str] = []
+
+    def refuse_part_2_counts_once(self, key, document, **kwargs):
+        if key.endswith("/parts/2.json") and not refused:
+            refused.append(key)
+            raise DestinationError(f"could not write s3://{self.bucket}/{key}: SlowDown")
+        return put(self, key, document, **kwargs)
+
+    monkeypatch.setattr(StateObjects, "put", refuse_part_2_counts_once)
+    deliver(staging, data)
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    assert refused
+    assert [e["part"] for e in machine.invocations.steps("part")].count(2) == 2
     assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + data
 
 

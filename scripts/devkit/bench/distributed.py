@@ -7,7 +7,8 @@ process with the real handler for every step (``devkit.local.state_machine``), o
 ``--parallel`` value; the ratio of the times is how the Map scales. Keep parallel × rate under the
 embedded S3's own floor (about 140 MiB/s on two cores) or the figure measures moto.
 
-Per-step overhead (Plan, Complete, a part's time beyond its transfer) is measured from the
+Each ``--parallel`` value runs ``--rounds`` times (3), alternating in order, and the medians are
+reported. Per-step overhead (Plan, Complete, a part's time beyond its transfer) is measured from the
 handler's own timings; the AWS model below uses it together with AWS's published prices.
 """
 
@@ -143,6 +144,7 @@ def deliver_once(
         assert status == "SUCCEEDED", status
         landed = s3.head_object(Bucket=bucket, Key="exports/churn.csv")["ContentLength"]
         assert landed == size, (landed, size)
+        s3.delete_object(Bucket=bucket, Key="exports/churn.csv")  # moto holds objects in this process's memory
     parts = timings.of("part")
     return {
         "parallel": parallel,
@@ -169,7 +171,22 @@ def moto_complete_seconds(size: int, part_mib: int) -> float:
         parts.append({"PartNumber": number, "ETag": etag})
     started = time.monotonic()
     s3.complete_multipart_upload(Bucket=bucket, Key="joined", UploadId=upload, MultipartUpload={"Parts": parts})
-    return round(time.monotonic() - started, 3)
+    seconds = round(time.monotonic() - started, 3)
+    s3.delete_object(Bucket=bucket, Key="joined")
+    return seconds
+
+
+def summary(parallel: int, measured: list[dict[str, Any]]) -> dict[str, Any]:
+    """One ``--parallel`` value over its rounds: the median of every timing, and the range of the total."""
+    timings = [name for name in measured[0] if name.endswith("seconds") or name.endswith("seconds_median")]
+    return {
+        "parallel": parallel,
+        "rounds": len(measured),
+        "parts": measured[0]["parts"],
+        **{name: round(statistics.median(m[name] for m in measured), 3) for name in timings},
+        "seconds_min": min(m["seconds"] for m in measured),
+        "seconds_max": max(m["seconds"] for m in measured),
+    }
 
 
 def model(overhead_per_part: float, plan_and_complete: float) -> list[dict[str, Any]]:
@@ -212,13 +229,18 @@ def render(results: dict[str, Any]) -> str:
         f"Loopback: {results['size_mib']} MiB, the source capped at {results['rate_mib']} MiB/s per connection, "
         f"one connection per part, {results['part_mib']} MiB parts; moto executes the deployed state machine.",
         "",
-        "| parallel parts | seconds | parts | median part (s) | its UploadPart (s) | plan (s) | complete (s) |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        f"Medians of {runs[0]['rounds']} rounds, the parallel values alternating in order; every timing is the "
+        "median of its rounds.",
+        "",
+        "| parallel parts | seconds | min–max | parts | median part (s) | its UploadPart (s) | plan (s) "
+        "| complete (s) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         lines.append(
-            f"| {run['parallel']} | {run['seconds']} | {run['parts']} | {run['part_seconds_median']} | "
-            f"{run['upload_part_seconds_median']} | {run['plan_seconds']} | {run['complete_seconds']} |"
+            f"| {run['parallel']} | {run['seconds']} | {run['seconds_min']}–{run['seconds_max']} | {run['parts']} | "
+            f"{run['part_seconds_median']} | {run['upload_part_seconds_median']} | {run['plan_seconds']} | "
+            f"{run['complete_seconds']} |"
         )
     lines += [
         "",
@@ -228,15 +250,18 @@ def render(results: dict[str, Any]) -> str:
         "",
         "Where it bends: the fixed plan + complete time does not shrink with more children, and most of it is "
         f"the embedded S3: moto's own CompleteMultipartUpload of this layout, timed alone on the same server, "
-        f"takes {results['moto_complete_seconds']} s (it joins the parts in Python). Without that time the ratio "
-        "is "
-        f"**{results['ratio_without_moto_complete']}**. Then each wave's end: the children read at the same capped "
+        f"takes {results['moto_complete_seconds']} s (median of the rounds; it joins the parts in Python). "
+        f"Without that time the ratio is **{results['ratio_without_moto_complete']}**. "
+        "Then each wave's end: the children read at the same capped "
         "rate, so they finish reading together and their UploadParts reach moto at once "
         f"({runs[-1]['parallel']} x {results['part_mib']} MiB in one burst; the median UploadPart column), "
         "which parses, hashes and stores them in the one Python process it shares with every child and the Step "
         "Functions interpreter (moto must run there to hand Lambda tasks to the handler). A part is read whole "
         "before it is sent (UploadPart needs its length, which the empty lines left out and gzip change, and "
-        "its CRC32), so its upload cannot overlap its read. Running the children in worker processes did not "
+        "its CRC32), so its upload cannot overlap its read; the part's counts object is written while it "
+        "uploads. The same burst delays the next wave: a child started while moto takes the last wave's parts "
+        "waits up to half a second for its first S3 answer (its thread, moto's and the interpreter's share "
+        "one interpreter lock). Running the children in worker processes did not "
         "help when measured (0.43-0.46, while moto still kept parts on disk: every part goes through moto's "
         "process). On AWS each child is a function of its own and S3 takes the parts in parallel.",
         "",
@@ -261,13 +286,14 @@ def main() -> None:
     parser.add_argument("--rate-mib", type=float, default=4.0)
     parser.add_argument("--part-mib", type=int, default=8)
     parser.add_argument("--parallel", type=int, nargs="+", default=[4, 16])
+    parser.add_argument("--rounds", type=int, default=3, help="deliveries per --parallel value (medians reported)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--docs", type=Path)
     args = parser.parse_args()
     size = args.size_mib * MIB
     line = b"0123456789abcdef,0123456789abcdef,0123456789abcdef,0123456789\n"
     data = (line * (size // len(line) + 1))[:size]
-    runs = []
+    measured: dict[int, list[dict[str, Any]]] = {parallel: [] for parallel in args.parallel}
     # The staging server in a process of its own: its CPU is not the function's (moto must stay in
     # this process, where the state machine's Lambda tasks are handed to the handler). moto keeps an
     # object or part over 5 MiB in a temporary file on this machine's disk (MOTO_S3_DEFAULT_KEY_BUFFER_SIZE):
@@ -283,14 +309,17 @@ def main() -> None:
         with staging_process(Path(folder), rate_mib=args.rate_mib) as base:
             url = staged_url(base, "/export.csv")
             port = int(base.rsplit(":", 1)[1])
-            for parallel in args.parallel:
-                runs.append(
-                    deliver_once(
-                        endpoint, url, size, parallel=parallel, part_mib=args.part_mib, port=port, uploads=uploads
+            for round_number in range(args.rounds):
+                order = args.parallel if round_number % 2 == 0 else list(reversed(args.parallel))
+                for parallel in order:
+                    measured[parallel].append(
+                        deliver_once(
+                            endpoint, url, size, parallel=parallel, part_mib=args.part_mib, port=port, uploads=uploads
+                        )
                     )
-                )
-            print(json.dumps(runs[-1]), flush=True)
-        joined = moto_complete_seconds(size, args.part_mib)
+                    print(json.dumps(measured[parallel][-1]), flush=True)
+        joined = statistics.median(moto_complete_seconds(size, args.part_mib) for _ in range(args.rounds))
+    runs = [summary(parallel, measured[parallel]) for parallel in args.parallel]
     transfer = args.part_mib / args.rate_mib
     overhead = round(max(0.0, statistics.median(r["part_seconds_median"] for r in runs) - transfer), 3)
     plan_and_complete = round(statistics.median(r["plan_seconds"] + r["complete_seconds"] for r in runs), 3)
