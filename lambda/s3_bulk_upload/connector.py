@@ -61,7 +61,8 @@ class Connector:
 
     Its I/O comes in through the constructor (S3 client, Lambda client factory, HTTP session,
     sleep and clock), so tests and the local stand-ins replace it without patching. One
-    connector serves one invocation: ``deadline`` bounds every wait of it.
+    connector serves one invocation: ``deadline`` bounds every wait of it. The distributed steps
+    work with its ``config``, ``sink``, ``objects`` (the working files) and ``transfer``.
     """
 
     def __init__(
@@ -79,35 +80,30 @@ class Connector:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._config = config
-        self._sink = S3Sink(
+        self.config = config
+        self.sink = S3Sink(
             s3_client, config.bucket, sse_algorithm=config.sse_algorithm, sse_kms_key_arn=config.sse_kms_key_arn
         )
         self._lambda_client_factory = lambda_client_factory
         # S3 read after the transfer (a lost race's look-up) through a client bounded by the deadline.
         self._readback_client_factory = readback_client_factory
         self._sfn_client_factory = sfn_client_factory
-        self.objects = StateObjects(s3_client, config.bucket, config.key_prefix, self._sink.encryption)
+        self.objects = StateObjects(s3_client, config.bucket, config.key_prefix, self.sink.encryption)
         self._events_client_factory = events_client_factory
         self._catalog = ExportCatalog(config.glue_database, config.bucket, config.key_prefix, glue_client_factory)
         policy = RetryPolicy(config.source_max_retries, config.source_backoff_seconds)
         deadline = deadline or Deadline.unbounded()
         session = session or make_session(policy, config.source_connections, deadline)
-        self._transfer = Transfer(config, session, policy, deadline, sleep)
+        self.transfer = Transfer(config, session, policy, deadline, sleep)
         self._clock = clock
-
-    @property
-    def parts(self) -> tuple[Config, S3Sink, Transfer]:
-        """What the distributed path's steps work with: the settings, the sink, the transfer."""
-        return self._config, self._sink, self._transfer
 
     # -- accepting a request (API Gateway path) -------------------------------------------------
 
     def plan(self, request: BulkRequest) -> Plan:
         """Validate everything that can be checked without fetching: a 400 comes before any download."""
-        include_header = self._config.include_header if request.include_header is None else request.include_header
+        include_header = self.config.include_header if request.include_header is None else request.include_header
         plan = Plan(
-            key=build_key(self._config.key_prefix, request, self._clock()),
+            key=build_key(self.config.key_prefix, request, self._clock()),
             data_url=request.data_url,
             metadata_url=request.metadata_url if include_header or self._catalog.enabled else None,
             include_header=include_header,
@@ -123,7 +119,7 @@ class Connector:
         With a catalog, the table's name and folder are checked here too (a 400 before any download).
         """
         self._catalog.check(plan.key, plan.glue_table, metadata=None)
-        allowlist = self._config.source_host_allowlist
+        allowlist = self.config.source_host_allowlist
         data_url = check_source_url(plan.data_url, allowlist, "presignedUrls.dataFile")
         metadata_url = None
         if plan.include_header or self._catalog.enabled:
@@ -143,7 +139,7 @@ class Connector:
         route, identity = self._route(plan)
         if route == routes.DISTRIBUTED and identity is not None and self._sfn_client_factory is not None:
             sfn = self._sfn_client_factory()
-            arn = self._config.state_machine_arn
+            arn = self.config.state_machine_arn
             distributed.start(sfn, self.objects, arn, plan=plan, identity=identity, request_id=request_id)
             return Outcome(self._where(plan), accepted=True)
         if route == routes.ASYNC:
@@ -158,11 +154,11 @@ class Connector:
 
     def _route(self, plan: Plan) -> tuple[str, FileIdentity | None]:
         """The route (``routes``), with the data file's ETag and size when they were probed."""
-        if not routes.needs_probe(self._config):
-            return self._config.delivery_mode, None
+        if not routes.needs_probe(self.config):
+            return self.config.delivery_mode, None
         identity = self._source(plan.data_url, "data file").probe()
         log.info("data file size probed", extra={"data_bytes": identity.size})
-        return routes.choose(self._config, identity), identity
+        return routes.choose(self.config, identity), identity
 
     # -- the asynchronous run ----------------------------------------------------------------
 
@@ -179,7 +175,7 @@ class Connector:
     def check_again(self, plan: Plan) -> Plan:
         """A plan that came through Lambda or S3, not API Gateway, is checked as if it were new."""
         validate_key(plan.key)
-        if not plan.key.startswith(self._config.key_prefix):
+        if not plan.key.startswith(self.config.key_prefix):
             raise BadRequest("hand-off key is outside s3_key_prefix")
         return self._check_sources(plan)
 
@@ -187,14 +183,14 @@ class Connector:
 
     def previous_delivery(self, plan: Plan) -> Outcome | None:
         """A re-delivery of what the key already holds, or None; Conflict where it may not be replaced."""
-        existing = self._sink.existing(plan.key)
+        existing = self.sink.existing(plan.key)
         if existing is None:
             return None
         duplicate = self._duplicate(plan, existing)
         if duplicate is not None:
             return duplicate
-        if not self._config.overwrite:
-            raise Conflict(f"s3://{self._config.bucket}/{plan.key} already exists and overwrite is false")
+        if not self.config.overwrite:
+            raise Conflict(f"s3://{self.config.bucket}/{plan.key} already exists and overwrite is false")
         return None
 
     def _duplicate(self, plan: Plan, existing: ExistingObject | None) -> Outcome | None:
@@ -212,7 +208,7 @@ class Connector:
 
     def _where(self, plan: Plan) -> Delivered:
         """Where the plan delivers, before anything is known of what landed."""
-        return Delivered(bucket=self._config.bucket, key=plan.key, header=plan.include_header, task=plan.task)
+        return Delivered(bucket=self.config.bucket, key=plan.key, header=plan.include_header, task=plan.task)
 
     def checked_metadata(self, plan: Plan) -> list[MetadataColumn] | None:
         """The metadata file's columns, checked against the catalog (a 400 before any transfer)."""
@@ -231,7 +227,7 @@ class Connector:
             metadata = self.checked_metadata(plan)  # the asynchronous run: before the transfer
         columns = self.header_columns(plan, metadata)
         try:
-            moved = self._transfer.to_object(self._sink, plan.key, plan.data_url, columns, object_metadata(plan.task))
+            moved = self.transfer.to_object(self.sink, plan.key, plan.data_url, columns, object_metadata(plan.task))
         except Conflict:
             return self.lost_race(plan)
         return self.finish(plan, moved, columns, metadata, request_id)
@@ -246,13 +242,13 @@ class Connector:
         The look-up comes after the transfer: its client's every attempt ends before the deadline
         (``bounded_clients``), so a silent S3 is a 500 in time, not a function stopped by Lambda.
         """
-        sink = self._sink
+        sink = self.sink
         if self._readback_client_factory is not None:
-            sink = S3Sink(self._readback_client_factory(), self._config.bucket)
+            sink = S3Sink(self._readback_client_factory(), self.config.bucket)
         won_by_this_occurrence = self._duplicate(plan, sink.existing(plan.key))
         if won_by_this_occurrence is not None:
             return won_by_this_occurrence
-        raise Conflict(f"s3://{self._config.bucket}/{plan.key} already exists and overwrite is false")
+        raise Conflict(f"s3://{self.config.bucket}/{plan.key} already exists and overwrite is false")
 
     def finish(
         self, plan: Plan, moved: Transferred, columns: list[str] | None, metadata: list[MetadataColumn] | None, rid: str
@@ -281,7 +277,7 @@ class Connector:
         return Outcome(delivered, s3_url=self._presigned(plan.key), event_published=self._publish(delivered))
 
     def _publish(self, delivered: Delivered) -> bool | None:
-        bus = self._config.delivery_event_bus
+        bus = self.config.delivery_event_bus
         if not bus:
             return None
         if self._events_client_factory is None:
@@ -290,9 +286,9 @@ class Connector:
 
     def _source(self, url: str, label: str) -> SourceFile:
         """A file read on one connection: the metadata, and the size probe."""
-        return self._transfer.source(url, label, parallel=False)
+        return self.transfer.source(url, label, parallel=False)
 
     def _presigned(self, key: str) -> str | None:
-        if not self._config.return_presigned_url:
+        if not self.config.return_presigned_url:
             return None
-        return self._sink.presigned_get(key, PRESIGNED_URL_SECONDS)
+        return self.sink.presigned_get(key, PRESIGNED_URL_SECONDS)

@@ -45,7 +45,7 @@ EXECUTION_ENDED = "ExecutionEnded"
 class Steps:
     def __init__(self, connector: Connector) -> None:
         self._connector = connector
-        config = self._config = connector.parts[0]
+        config = self._config = connector.config
         self._objects = connector.objects
         self._s3 = connector.objects.client
         self._bucket = config.bucket
@@ -83,7 +83,7 @@ class Steps:
             upload = self._s3.create_multipart_upload(
                 Bucket=self._bucket,
                 Key=plan.key,
-                **self._connector.parts[1].object_arguments(plan.key, object_metadata(plan.task)),
+                **self._connector.sink.object_arguments(plan.key, object_metadata(plan.task)),
             )
         except ClientError as exc:
             raise DestinationError(
@@ -268,7 +268,7 @@ class Steps:
 
     def _holds_occurrence(self, plan: Plan) -> bool:
         """The key holds the object this request's occurrence delivered."""
-        existing = self._connector.parts[1].existing(plan.key)
+        existing = self._connector.sink.existing(plan.key)
         return existing is not None and existing.holds(plan.task.occurrence_id)
 
 

@@ -80,7 +80,7 @@ def copy_part(
     number, start, end = part_span(event, identity.size or 0)
     last = number == int(state["parts"])
     gzip = plan.key.endswith(".gz")
-    _, _, transfer = connector.parts
+    transfer = connector.transfer
     first = max(0, start - LOOKBEHIND)  # the bytes before the span settle its line state (part_counts)
     counter = PartCounter(lookbehind=start - first, passes_on=passes_on)
     source = transfer.source(plan.data_url, span=(first, end), identity=identity)
