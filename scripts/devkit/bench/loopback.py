@@ -110,20 +110,24 @@ def run_download_only(data_url: str) -> int:
     return source.bytes_read
 
 
-def run_upload_only(path: Path, bucket: str, key: str) -> tuple[int, float]:
-    """Returns bytes and the seconds of the upload alone (reading the file is not timed)."""
+def run_upload_only(data: bytes, bucket: str, key: str) -> int:
+    """The bytes, already in memory (reading the file is not timed), uploaded as the handler uploads."""
     import boto3
 
     from s3_bulk_upload.config import Config
     from s3_bulk_upload.sink import transfer_config
 
-    data = path.read_bytes()
     defaults = Config(bucket=bucket)
     config = transfer_config(defaults.part_size_mib * MIB, defaults.max_concurrency)
-    started = time.perf_counter()
     client = boto3.client("s3")
     client.upload_fileobj(io.BytesIO(data), bucket, key, Config=config)
-    return len(data), time.perf_counter() - started
+    return len(data)
+
+
+def cpu_seconds() -> float:
+    """This process's CPU time so far, user and system, every thread."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def child(args: argparse.Namespace) -> None:
@@ -138,8 +142,8 @@ def child(args: argparse.Namespace) -> None:
         import tracemalloc
 
         tracemalloc.start()
-    started = time.perf_counter()
-    seconds = None
+    data = Path(args.file).read_bytes() if args.contender == "upload_only" else b""
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     if args.contender in ("handler", "handler_gz", "handler_malloc_default"):
         key = f"bench/{uuid.uuid4().hex}.csv" + (".gz" if args.contender == "handler_gz" else "")
         moved = run_handler(args.data_url, args.meta_url, args.bucket, key)
@@ -148,9 +152,13 @@ def child(args: argparse.Namespace) -> None:
     elif args.contender == "download_only":
         moved = run_download_only(args.data_url)
     else:
-        moved, seconds = run_upload_only(Path(args.file), args.bucket, f"bench/{uuid.uuid4().hex}.csv")
-    seconds = seconds if seconds is not None else time.perf_counter() - started
-    measured = {"seconds": seconds, "bytes": moved, "peak_rss_mib": peak_rss_mib()}
+        moved = run_upload_only(data, args.bucket, f"bench/{uuid.uuid4().hex}.csv")
+    measured = {
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": cpu_seconds() - cpu_started,
+        "bytes": moved,
+        "peak_rss_mib": peak_rss_mib(),
+    }
     if os.environ.get("BENCH_TRACEMALLOC"):
         import tracemalloc
 
@@ -180,6 +188,7 @@ def summary(measured: list[dict[str, float]]) -> dict[str, float]:
         "seconds_min": min(m["seconds"] for m in measured),
         "seconds_max": max(m["seconds"] for m in measured),
         "bytes": measured[-1]["bytes"],
+        "cpu_seconds": statistics.median(m["cpu_seconds"] for m in measured),
         "peak_rss_mib": max(m["peak_rss_mib"] for m in measured),
     }
 
@@ -254,8 +263,8 @@ def table(results: list[dict[str, Any]]) -> str:
     adds each row's MiB/s and ratios to the original and to the floor."""
     by = {(r["size_mib"], r["contender"]): r for r in results}
     lines = [
-        "| size | contender | seconds (median) | min–max | MiB/s | vs original | vs floor | peak RSS MiB |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| size | contender | seconds (median) | min–max | MiB/s | vs original | vs floor | CPU s | peak RSS MiB |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         size, seconds = r["size_mib"], float(r["seconds"])
@@ -272,6 +281,7 @@ def table(results: list[dict[str, Any]]) -> str:
             + (f"{r['vs_original']:.2f}×" if r["vs_original"] else "–")
             + " | "
             + (f"{r['vs_floor']:.2f}×" if r["vs_floor"] else "–")
+            + (f" | {float(r['cpu_seconds']):.2f}" if "cpu_seconds" in r else " | –")
             + f" | {float(r['peak_rss_mib']):.0f} |"
         )
     return "\n".join(lines)
