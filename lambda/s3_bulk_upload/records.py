@@ -65,13 +65,16 @@ class RecordCounter:
         if not chunk:
             return chunk
         marks = chunk.translate(None, _NOT_MARKS)  # the chunk's quotes, line ends and escape lead bytes, in order
-        self._count_escapes(chunk, _ESCAPE_LEAD in marks)
-        if b"\r" in marks:
+        has_cr, has_lead = b"\r" in marks, _ESCAPE_LEAD in marks
+        self._count_escapes(chunk, has_lead)
+        if has_cr:
             suspect = bool(_LONE_CR.search(chunk) or _EMPTY_LINE.search(chunk))
         else:  # an empty line's two "\n" are next to each other in the marks too
             suspect = b"\n\n" in marks and bool(_EMPTY_LF_LINE.search(chunk))
         if suspect or (self._line_start and chunk.startswith((b"\n", b"\r\n"))):
             return self._walk(chunk)
+        if has_cr or has_lead:
+            marks = marks.translate(None, _NOT_QUOTES_OR_NEWLINES)  # quotes and newlines only
         self._fast(marks, chunk.endswith(b"\n"))
         return chunk
 
@@ -86,9 +89,8 @@ class RecordCounter:
         self._escape_tail = (tail + chunk)[-keep:] if len(chunk) < keep else chunk[-keep:]
 
     def _fast(self, marks: bytes, ends_with_newline: bool) -> None:
-        """Line ends are ``\\n`` (or ``\\r\\n``) and no line is empty: count the newlines outside quotes."""
-        if b"\r" in marks or _ESCAPE_LEAD in marks:
-            marks = marks.translate(None, _NOT_QUOTES_OR_NEWLINES)  # quotes and newlines only
+        """Line ends are ``\\n`` (or ``\\r\\n``) and no line is empty: count the newlines outside quotes
+        (``marks``: the chunk's quotes and newlines, in order)."""
         marks = marks.replace(b'""', b"")  # usually every quote at once: quoted fields without a line end
         while b'""' in marks:
             marks = marks.replace(b'""', b"")
