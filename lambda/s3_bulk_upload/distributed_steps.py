@@ -62,9 +62,7 @@ class Steps:
         if step == "plan":
             return self.plan(folder, plan, identity)
         if step == "part":
-            return part_copy.copy_part(
-                self._connector, self._config, folder=folder, plan=plan, identity=identity, event=event
-            )
+            return part_copy.copy_part(self._connector, folder=folder, plan=plan, identity=identity, event=event)
         return self.complete(folder, plan, identity, accepted_request_id or request_id)
 
     def _request(self, key: str) -> tuple[Plan, str, FileIdentity]:
@@ -164,7 +162,6 @@ class Steps:
         for number in numbers:
             part_copy.copy_part(
                 self._connector,
-                self._config,
                 folder=folder,
                 plan=plan,
                 identity=identity,

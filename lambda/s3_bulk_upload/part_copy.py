@@ -21,7 +21,6 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .allowlist import redact_url
-from .config import Config
 from .connector import Connector
 from .errors import BadRequest, DestinationError
 from .handoff import Plan
@@ -52,20 +51,20 @@ def part_span(event: dict[str, Any], size: int) -> tuple[int, int, int]:
     return number, start, end
 
 
-def _upload_part(connector: Connector, config: Config, key: str, *, upload_id: str, number: int, body: bytes) -> None:
+def _upload_part(connector: Connector, key: str, *, upload_id: str, number: int, body: bytes) -> None:
+    bucket = connector.config.bucket
     try:
         connector.objects.client.upload_part(
-            Bucket=config.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body, ChecksumAlgorithm="CRC32"
+            Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body, ChecksumAlgorithm="CRC32"
         )
     except ClientError as exc:
-        raise DestinationError(f"S3 rejected part {number} of s3://{config.bucket}/{key}: {error_code(exc)}") from None
+        raise DestinationError(f"S3 rejected part {number} of s3://{bucket}/{key}: {error_code(exc)}") from None
     except BotoCoreError as exc:
         raise DestinationError(f"upload of part {number} failed ({type(exc).__name__})") from None
 
 
 def copy_part(
     connector: Connector,
-    config: Config,
     *,
     folder: str,
     plan: Plan,
@@ -106,7 +105,7 @@ def copy_part(
     # them only once ListParts shows every part: they are written while the part uploads, not after it.
     with ThreadPoolExecutor(max_workers=1) as pool:
         counts_written = pool.submit(connector.objects.put, f"{folder}parts/{number}.json", counts)
-        _upload_part(connector, config, plan.key, upload_id=state["upload_id"], number=number, body=body)
+        _upload_part(connector, plan.key, upload_id=state["upload_id"], number=number, body=body)
         counts_written.result()
     seconds = time.monotonic() - started
     log.info(
