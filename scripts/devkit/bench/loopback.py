@@ -281,7 +281,7 @@ def table(results: list[dict[str, Any]]) -> str:
             + (f"{r['vs_original']:.2f}×" if r["vs_original"] else "–")
             + " | "
             + (f"{r['vs_floor']:.2f}×" if r["vs_floor"] else "–")
-            + (f" | {float(r['cpu_seconds']):.2f}" if "cpu_seconds" in r else " | –")
+            + f" | {float(r['cpu_seconds']):.2f}"
             + f" | {float(r['peak_rss_mib']):.0f} |"
         )
     return "\n".join(lines)
