@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+from hypothesis import settings
 
 from devkit.local import moto_server
 from devkit.local.loopback import LOOPBACK
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 TESTS = Path(__file__).resolve().parent
+
+# Speed is measured by `make bench`, not by tests: Hypothesis's per-example deadline (200 ms) fails a
+# property test whenever the machine is busy, and `make test` runs the apply suite beside pytest.
+settings.register_profile("ci360", deadline=None)
+settings.load_profile("ci360")
 
 
 def pytest_report_header() -> list[str]:

@@ -73,7 +73,6 @@ def trino(table_reader):
 
 @settings(
     max_examples=3,
-    deadline=None,
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -132,7 +132,7 @@ _PIECES = st.sampled_from(
 )  # fmt: skip
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=3000)
 @given(
     scheme=st.sampled_from(["https://", "http://", "HTTPS://", "https:/", "https:\\\\", "//", ""]),
     authority=st.lists(_PIECES, max_size=6).map("".join),

@@ -89,7 +89,7 @@ def test_another_occurrence_is_replaced_or_a_conflict(s3):
         strict.previous_delivery(strict.plan(BulkRequest(DATA, META, "a.csv", task=Task(occurrence_id="o-new"))))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(
     filename=st.text(alphabet=st.characters(codec=None, max_codepoint=0x10FFFF), min_size=1, max_size=60)
     | st.lists(

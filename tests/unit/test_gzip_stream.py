@@ -20,7 +20,7 @@ def compress(data: bytes, chunk: int = 1000, **options) -> bytes:
     return b"".join(gzip_chunks(iter([data[i : i + chunk] for i in range(0, len(data), chunk)]), **options))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     data=st.binary(max_size=20_000),
     chunk=st.integers(1, 3000),

@@ -96,7 +96,7 @@ shaped = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.one_of(st.text(max_size=200), json_values.map(json.dumps), shaped.map(json.dumps)), b64=st.booleans())
 def test_no_input_crashes_the_handler_and_every_rejection_is_a_400(monkeypatch, body, b64):
     monkeypatch.setenv("s3_bucket_name", "never-reached")
@@ -113,7 +113,7 @@ any_text = st.text(alphabet=st.characters(codec=None, min_codepoint=0, max_codep
 proxy_fields = ("body", "isBase64Encoded", "headers", "multiValueHeaders", "requestContext", "httpMethod", "path")
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     replaced=st.dictionaries(st.sampled_from(proxy_fields), st.one_of(json_values, any_text), max_size=4),
     filename=st.one_of(any_text, st.just("a\ud800.csv"), st.just("invoice\u202etxt.exe")),
