@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, cast
 
-from boto3.s3.transfer import TransferConfig
+from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.exceptions import BotoCoreError, ClientError
+from s3transfer.subscribers import BaseSubscriber
 
 from .errors import Conflict, DestinationError
 from .task import Task
@@ -84,6 +85,22 @@ def transfer_config(part_size: int, concurrency: int) -> TransferConfig:
 
 def _if_none_match(params: dict[str, Any], **_: Any) -> None:
     params["IfNoneMatch"] = "*"
+
+
+class _AnnouncedSize(BaseSubscriber):
+    """Tells s3transfer a stream's size before it reads it.
+
+    For a stream it cannot seek, s3transfer uses the size only to choose a multipart upload (size
+    at least the threshold) and to grow the part size past 10,000 parts. Without it, it reads the
+    whole first part before it sends CreateMultipartUpload; with it, the upload is created while
+    that part is read.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+
+    def on_queued(self, future: Any, **_: Any) -> None:
+        future.meta.provide_transfer_size(self._size)
 
 
 @contextlib.contextmanager
@@ -199,16 +216,24 @@ class S3Sink:
         metadata: dict[str, str],
         config: TransferConfig,
         create_only: bool,
+        announced_size: int | None = None,
     ) -> None:
-        """Upload the stream; on any failure s3transfer aborts its multipart upload."""
+        """Upload the stream; on any failure s3transfer aborts its multipart upload.
+
+        ``announced_size``: the source's size, given only when the stream cannot end empty (a
+        multipart upload needs a part). At or above the part size, the multipart upload is
+        created at once rather than after the first part has been read.
+        """
         extra_args = self.object_arguments(key, metadata)
         guard = _create_only(self._client) if create_only else contextlib.nullcontext()
+        subscribers = [_AnnouncedSize(announced_size)] if announced_size is not None else None
         try:
-            with guard:
+            # boto3's upload_fileobj, with a subscriber: it takes none but its progress callback.
+            with guard, create_transfer_manager(self._client, config) as manager:
                 # s3transfer needs only read(): a raw stream is enough.
-                self._client.upload_fileobj(
-                    cast(IO[bytes], stream), self.bucket, key, ExtraArgs=extra_args, Config=config
-                )
+                manager.upload(
+                    cast(IO[bytes], stream), self.bucket, key, extra_args=extra_args, subscribers=subscribers
+                ).result()
         except ClientError as exc:
             code = error_code(exc)
             if code in PRECONDITION_FAILED:

@@ -137,6 +137,8 @@ class Transfer:
                 metadata=object_metadata,
                 config=transfer_config(part_size, self._config.max_concurrency),
                 create_only=not self._config.overwrite,
+                # A header row or a gzip member is always written: the stream cannot end empty.
+                announced_size=source.size if columns is not None or gzip else None,
             )
         finally:
             export.close()

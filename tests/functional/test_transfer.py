@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import gzip
+import time
 
 import pytest
 
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
 from devkit.local.context import LocalContext
 from devkit.local.staging import Behaviour
-from s3_bulk_upload.handler import lambda_handler
+from s3_bulk_upload.handler import Handler, aws_s3_client, lambda_handler
+from s3_bulk_upload.units import MIB
 
 DATA = sample_bytes("data.csv")
 HEADER = sample_bytes("metadata_header.csv")
@@ -145,3 +147,50 @@ def test_many_drops_that_each_make_progress_still_land(s3, bucket, staging, monk
     response = run(bulk_request(url, staging.put("/m.csv", b"x")))
     assert response["statusCode"] == 200, response["body"]
     assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == b"x\n" + data
+
+
+@pytest.mark.slow
+def test_the_multipart_upload_is_created_while_a_slow_first_part_is_still_being_read(s3, bucket, staging, monkeypatch):
+    """Told the source's size, s3transfer creates the upload at once; otherwise it reads the whole
+    first part first, and a slow source delays the creation by as long."""
+    monkeypatch.setenv("part_size_mib", "5")
+    monkeypatch.setenv("delivery_mode", "sync")
+    sent: dict[str, float] = {}
+
+    def instrumented(pool: int):
+        client = aws_s3_client.__wrapped__(pool)  # a client of its own, configured as the function's
+
+        def recorder(name: str):
+            def record(**_) -> None:  # before-send: an answer returned here would replace S3's
+                sent.setdefault(name, time.monotonic())
+
+            return record
+
+        for name in ("CreateMultipartUpload", "UploadPart"):
+            client.meta.events.register(f"before-send.s3.{name}", recorder(name))
+        return client
+
+    data = b"1,someone@example.com\n" * (11 * MIB // 22)
+    slow = Behaviour(stall_after=MIB, stall_seconds=1.5, stall_times=1)  # the first answer pauses once
+    request = bulk_request(staging.put("/d.csv", data, slow), staging.put("/m.csv", b"id,email\n"))
+    response = Handler(s3_client=instrumented)(proxy_event(request), LocalContext())
+    assert response["statusCode"] == 200, response["body"]
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == b"id,email\n" + data
+    assert sent["UploadPart"] - sent["CreateMultipartUpload"] > 1.0  # created before the pause, not after
+
+
+@pytest.mark.parametrize("key", ["exports/blank.csv", "exports/blank.csv.gz"])
+def test_a_file_of_blank_lines_larger_than_a_part_lands_as_an_empty_object_without_a_header(
+    s3, bucket, staging, monkeypatch, key
+):
+    """Blank lines are left out: with the header off, a plain object is empty (a multipart upload
+    could not hold it: it needs a part), and a .gz object is the gzip of nothing."""
+    monkeypatch.setenv("part_size_mib", "5")
+    monkeypatch.setenv("include_header", "false")
+    monkeypatch.setenv("delivery_mode", "sync")
+    request = bulk_request(staging.put("/d.csv", b"\n" * (6 * MIB)), None, s3_filename=key)
+    response = run(request)
+    assert response["statusCode"] == 200, response["body"]
+    assert (answer(response)["rows"], s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])) == (0, [])
+    stored = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    assert (gzip.decompress(stored) if key.endswith(".gz") else stored) == b""
