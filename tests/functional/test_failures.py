@@ -49,12 +49,14 @@ def test_expired_metadata_url_is_502(s3, bucket, staging):
     assert_nothing_written(s3, bucket)
 
 
-def test_permanent_truncation_mid_multipart_aborts_the_upload(s3, bucket, staging):
-    url = staging.put("/d.csv", BIG, Behaviour(truncate_at=len(BIG) - 1000))
+# Inside the first part (the upload is created before that part is read) and in the last one.
+@pytest.mark.parametrize("stop", [1024 * 1024, len(BIG) - 1000])
+def test_permanent_truncation_mid_multipart_aborts_the_upload(s3, bucket, staging, stop):
+    url = staging.put("/d.csv", BIG, Behaviour(truncate_at=stop))
     response = lambda_handler(proxy_event(bulk_request(url, staging.put("/m.csv", HEADER))), LocalContext())
     body = answer(response)
     assert response["statusCode"] == 502, body
-    assert f"stopped at byte {len(BIG) - 1000} of {len(BIG)}" in body["message"]
+    assert f"stopped at byte {stop} of {len(BIG)}" in body["message"]
     assert_nothing_written(s3, bucket)
 
 
