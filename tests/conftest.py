@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -149,6 +150,34 @@ def delivery_bus(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> DeliveryBus:
     events.put_targets(Rule="exports-landed", EventBusName=name, Targets=[{"Id": "queue", "Arn": queue_arn}])
     monkeypatch.setenv("delivery_event_bus", name)
     return DeliveryBus(sqs, queue_url)
+
+
+class SentToS3:
+    """Every request the function's S3 client sends, in order: ``(operation, request, time.monotonic())``
+    just before it goes out. ``client`` is for ``Handler(s3_client=...)``: a client of its own,
+    configured as the function's."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Any, float]] = []
+
+    def client(self, pool: int) -> S3Client:
+        from s3_bulk_upload.handler import aws_s3_client
+
+        client = aws_s3_client.__wrapped__(pool)
+        client.meta.events.register("before-send.s3", self._record)
+        return client
+
+    def _record(self, request: Any, event_name: str, **_: Any) -> None:  # an answer returned would replace S3's
+        self.sent.append((event_name.rsplit(".", 1)[-1], request, time.monotonic()))
+
+    def first(self, operation: str) -> float:
+        """When ``operation`` was first sent."""
+        return next(at for name, _, at in self.sent if name == operation)
+
+
+@pytest.fixture
+def sent_to_s3() -> SentToS3:
+    return SentToS3()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from devkit.events import API_KEY, bulk_request, proxy_event, sample_bytes
 from devkit.local.context import LocalContext
 from devkit.local.staging import SIGNATURE_QUERY, Behaviour
-from s3_bulk_upload.handler import Handler, aws_s3_client, lambda_handler
+from s3_bulk_upload.handler import Handler, lambda_handler
 
 DATA = sample_bytes("data.csv")
 HEADER = sample_bytes("metadata_header.csv")
@@ -87,29 +87,19 @@ def test_unexpected_exception_text_is_scrubbed(s3, bucket, staging, json_logs):
     assert_clean(json_logs.text)
 
 
-def test_every_uploaded_part_carries_a_crc32_checksum(s3, bucket, staging, monkeypatch):
+def test_every_uploaded_part_carries_a_crc32_checksum(s3, bucket, staging, monkeypatch, sent_to_s3):
     monkeypatch.setenv("part_size_mib", "5")
     monkeypatch.setenv("include_header", "false")
-    seen: list[tuple[str, str | None]] = []
-
-    def instrumented(pool: int):
-        client = aws_s3_client.__wrapped__(pool)  # a client of its own, configured as the function's
-
-        def recorder(operation_name):
-            def record(request, **_):
-                seen.append((operation_name, request.headers.get("x-amz-checksum-crc32")))
-
-            return record
-
-        for name in ("UploadPart", "PutObject"):
-            client.meta.events.register(f"before-send.s3.{name}", recorder(name))
-        return client
-
     data = b"z" * (11 * 1024 * 1024)
-    response = Handler(s3_client=instrumented)(
+    response = Handler(s3_client=sent_to_s3.client)(
         proxy_event(bulk_request(staging.put("/d.csv", data), None)), LocalContext()
     )
     assert response["statusCode"] == 200
+    seen = [
+        (op, request.headers.get("x-amz-checksum-crc32"))
+        for op, request, _ in sent_to_s3.sent
+        if op in ("UploadPart", "PutObject")
+    ]
     assert [op for op, _ in seen] == ["UploadPart"] * 3
     assert all(checksum for _, checksum in seen)
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import gzip
-import time
 
 import pytest
 
 from devkit.events import answer, bulk_request, proxy_event, sample_bytes
 from devkit.local.context import LocalContext
 from devkit.local.staging import Behaviour
-from s3_bulk_upload.handler import Handler, aws_s3_client, lambda_handler
+from s3_bulk_upload.handler import Handler, lambda_handler
 from s3_bulk_upload.units import MIB
 
 DATA = sample_bytes("data.csv")
@@ -150,33 +149,21 @@ def test_many_drops_that_each_make_progress_still_land(s3, bucket, staging, monk
 
 
 @pytest.mark.slow
-def test_the_multipart_upload_is_created_while_a_slow_first_part_is_still_being_read(s3, bucket, staging, monkeypatch):
+def test_the_multipart_upload_is_created_while_a_slow_first_part_is_still_being_read(
+    s3, bucket, staging, monkeypatch, sent_to_s3
+):
     """Told the source's size, s3transfer creates the upload at once; otherwise it reads the whole
     first part first, and a slow source delays the creation by as long."""
     monkeypatch.setenv("part_size_mib", "5")
     monkeypatch.setenv("delivery_mode", "sync")
-    sent: dict[str, float] = {}
-
-    def instrumented(pool: int):
-        client = aws_s3_client.__wrapped__(pool)  # a client of its own, configured as the function's
-
-        def recorder(name: str):
-            def record(**_) -> None:  # before-send: an answer returned here would replace S3's
-                sent.setdefault(name, time.monotonic())
-
-            return record
-
-        for name in ("CreateMultipartUpload", "UploadPart"):
-            client.meta.events.register(f"before-send.s3.{name}", recorder(name))
-        return client
-
     data = b"1,someone@example.com\n" * (11 * MIB // 22)
     slow = Behaviour(stall_after=MIB, stall_seconds=1.5, stall_times=1)  # the first answer pauses once
     request = bulk_request(staging.put("/d.csv", data, slow), staging.put("/m.csv", b"id,email\n"))
-    response = Handler(s3_client=instrumented)(proxy_event(request), LocalContext())
+    response = Handler(s3_client=sent_to_s3.client)(proxy_event(request), LocalContext())
     assert response["statusCode"] == 200, response["body"]
     assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == b"id,email\n" + data
-    assert sent["UploadPart"] - sent["CreateMultipartUpload"] > 1.0  # created before the pause, not after
+    created, first_part = sent_to_s3.first("CreateMultipartUpload"), sent_to_s3.first("UploadPart")
+    assert first_part - created > 1.0  # created before the pause, not after
 
 
 @pytest.mark.parametrize("key", ["exports/blank.csv", "exports/blank.csv.gz"])
