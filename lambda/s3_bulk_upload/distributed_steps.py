@@ -1,10 +1,11 @@
 """The distributed path's steps, run by the state machine as Lambda tasks of this same function.
 
-``plan``: check the request again, read the metadata, cut the file into parts (``part_layout``),
+``plan``: check the request again, read the metadata, cut the file into spans (``part_layout``),
 ``CreateMultipartUpload`` (type, metadata, encryption, CRC32 as a whole-file upload has them) and
-write the plan and the part manifest the Map reads. ``part`` (one per Map item): ``part_copy``.
-``complete``: ``ListParts`` (paged), every part present, ``CompleteMultipartUpload`` under the same
-conditional-write rule as a whole-file upload, the rows combined in order (``part_counts``), then
+write the plan and the span manifest the Map reads. ``part`` (one per Map item, one span):
+``part_copy``. ``complete``: ``ListParts`` (paged), every part the spans' counts name present with
+its size, ``CompleteMultipartUpload`` of those parts under the same conditional-write rule as a
+whole-file upload, the rows combined in order (``part_counts``), then
 the catalog table and delivery event (``Connector.finish``, as every path). ``abort``: abort the
 upload, log the failure and count it; for an execution that was stopped or timed out
 (``EXECUTION_ENDED``, the module's EventBridge route), not when its complete step had already
@@ -62,7 +63,8 @@ class Steps:
         if step == "plan":
             return self.plan(folder, plan, identity)
         if step == "part":
-            return part_copy.copy_part(self._connector, folder=folder, plan=plan, identity=identity, event=event)
+            part_copy.copy_part(self._connector, folder=folder, plan=plan, identity=identity, event=event)
+            return {"part": event["part"]}
         return self.complete(folder, plan, identity, accepted_request_id or request_id)
 
     def _request(self, key: str) -> tuple[Plan, str, FileIdentity]:
@@ -76,7 +78,10 @@ class Steps:
         metadata = self._connector.checked_metadata(plan)
         columns = self._connector.header_columns(plan, metadata)
         size = identity.size or 0
-        spans = part_layout.spans(size, self._config.distributed_part_size_mib * MIB)
+        layout = part_layout.layout(
+            size, self._config.distributed_part_size_mib * MIB, self._config.part_size_mib * MIB
+        )
+        spans = layout.spans(size)
         try:
             upload = self._s3.create_multipart_upload(
                 Bucket=self._bucket,
@@ -95,6 +100,9 @@ class Steps:
                 # Read once, here: Complete catalogs with it even when the URLs have expired by then.
                 "metadata": None if metadata is None else [asdict(column) for column in metadata],
                 "parts": len(spans),
+                "span_bytes": layout.span_bytes,
+                "part_bytes": layout.part_bytes,
+                "numbers_per_span": layout.numbers_per_span,
                 "started": time.time(),
             },
         )
@@ -118,9 +126,6 @@ class Steps:
                 self._objects.delete_folder(folder)
                 return done
             raise DestinationError("the multipart upload is gone and the key does not hold this occurrence")
-        missing = [number for number in range(1, count + 1) if number not in listed]
-        if missing or len(listed) != count:
-            raise DestinationError(f"the upload has {len(listed)} of {count} parts (first missing: {missing[:1]})")
         with ThreadPoolExecutor(max_workers=16) as pool:
             counts = list(pool.map(self._objects.get, [f"{folder}parts/{n}.json" for n in range(1, count + 1)]))
         parts = [PartCounts.from_json(c["counts"]) for c in counts]
@@ -131,10 +136,15 @@ class Steps:
             if start == INSIDE and not part.same_output
         ]
         if again:  # started inside a quoted field, and what the counter leaves out differs there
-            self._copy_again(folder, plan, identity, again)
+            for n, copied in self._copy_again(folder, plan, identity, again).items():
+                counts[n - 1] = copied
             listed = self._listed_parts(plan.key, upload_id) or {}
+        chosen = [
+            (int(n), int(size)) for span, c in enumerate(counts, 1) for n, size in part_layout.span_parts(c, span)
+        ]
+        part_layout.check_parts(chosen, listed, count)
         try:
-            self._complete_upload(plan.key, upload_id, [listed[n] for n in range(1, count + 1)])
+            self._complete_upload(plan.key, upload_id, [listed[number] for number, _ in chosen])
         except Conflict:
             self._abort_upload(plan.key, upload_id)
             return self._connector.lost_race(plan)  # this occurrence won: a duplicate; else Conflict
@@ -143,24 +153,31 @@ class Steps:
             line_breaks_in_fields=rows.line_breaks_in_fields,
             escape_characters=rows.escape_characters,
             data_bytes=sum(int(c["data_bytes"]) for c in counts),
-            object_bytes=sum(int(part["Size"]) for part in listed.values()),
-            part_size=int(listed[1]["Size"]),
+            object_bytes=sum(size for _, size in chosen),
+            part_size=chosen[0][1],
             seconds=time.time() - float(state["started"]),
         )
         log.info(
             "distributed delivery completed",
-            extra={"key": plan.key, "parts": count, "rows": moved.rows, "object_bytes": moved.object_bytes},
+            extra={
+                "key": plan.key,
+                "parts": count,
+                "s3_parts": len(chosen),
+                "rows": moved.rows,
+                "object_bytes": moved.object_bytes,
+            },
         )
         metadata = None if state["metadata"] is None else [MetadataColumn(**c) for c in state["metadata"]]
         outcome = self._connector.finish(plan, moved, state["columns"], metadata, request_id)
         self._objects.delete_folder(folder)
         return outcome
 
-    def _copy_again(self, folder: str, plan: Plan, identity: FileIdentity, numbers: list[int]) -> None:
+    def _copy_again(self, folder: str, plan: Plan, identity: FileIdentity, numbers: list[int]) -> dict[int, Any]:
+        """Copy the spans ``numbers`` again inside quotes; their new counts objects by span number."""
         manifest = {item["part"]: item for item in self._objects.get(folder + MANIFEST)}
         log.info("parts copied again inside quotes", extra={"key": plan.key, "parts": len(numbers)})
-        for number in numbers:
-            part_copy.copy_part(
+        return {
+            number: part_copy.copy_part(
                 self._connector,
                 folder=folder,
                 plan=plan,
@@ -168,6 +185,8 @@ class Steps:
                 event=manifest[number],
                 passes_on=INSIDE,
             )
+            for number in numbers
+        }
 
     def _listed_parts(self, key: str, upload_id: str) -> dict[int, dict[str, Any]] | None:
         """The upload's parts by number; None when the upload no longer exists."""

@@ -1,21 +1,31 @@
-"""One part of a distributed delivery: one byte span of the data file, through the single path's pipeline.
+"""One span of a distributed delivery, through the single path's pipeline, into its S3 parts.
 
 The span is read by the same ``SourceFile`` (ranges on several connections, ``If-Match`` on the
 plan's ETag, size checks, resume, the invocation's deadline) and the same ``ExportStream`` (the header
-in front of part 1, gzip for ``.gz`` keys: one gzip member per part) as a whole-file delivery. The
-records are counted for every state the part may start in (``part_counts``). The part is uploaded
-with ``UploadPart`` and its CRC32 checksum; a ``.gz`` part under S3's 5 MiB minimum is padded with
-an empty gzip member (``part_layout.padded``). Its counts go to a small object beside the manifest,
-written while the part uploads.
-Re-running a part (the state machine's Retry) uploads it again under the same number: S3 keeps the last.
+in front of span 1, gzip for ``.gz`` keys: one gzip member per span) as a whole-file delivery. The
+records are counted for every state the span may start in (``part_counts``). The output is cut into
+S3 parts of the layout's part size under the part numbers the span owns (``part_layout``), each
+uploaded with ``UploadPart`` and its CRC32 checksum while the next is read, at most
+``max_concurrency`` at once (memory: about that many parts plus two). A part is sent once the next
+one is read, so that a tail under S3's 5 MiB minimum joins the part before it; the span's last
+number takes whatever is left. A ``.gz`` span whose whole output is under 5 MiB is padded with an
+empty gzip member (``part_layout.padded``). The span's counts and the numbers and sizes of its parts
+go to a small object beside the manifest, written while its last part uploads.
+Re-running a span (the state machine's Retry) uploads its parts again under the same numbers: S3
+keeps the last; Complete takes only the numbers the latest counts name.
+
+s3transfer, which the single path uses, was weighed: its uploads create their own multipart upload
+and number the parts from 1, while a span must write into the plan's upload under its own numbers.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -25,7 +35,8 @@ from .connector import Connector
 from .errors import BadRequest, DestinationError
 from .handoff import Plan
 from .part_counts import LOOKBEHIND, OUTSIDE, PartCounter
-from .part_layout import MAX_PARTS, padded
+from .part_layout import Layout, cut_parts, padded
+from .pipeline import ChunkStream
 from .sink import error_code
 from .source_answers import FileIdentity
 from .state_objects import PLAN
@@ -39,16 +50,22 @@ def safe_cause(cause: str) -> str:
     return _QUERY.sub("?…", cause)[:500]
 
 
-def part_span(event: dict[str, Any], size: int) -> tuple[int, int, int]:
-    """The part's number and first and last byte, checked against the file (an event is input too)."""
+def part_span(event: dict[str, Any], size: int, most_spans: int) -> tuple[int, int, int]:
+    """The span's number and first and last byte, checked against the file (an event is input too)."""
     values = [event.get("part"), event.get("start"), event.get("end")]
     numbers = [value for value in values if isinstance(value, int) and not isinstance(value, bool)]
     if len(numbers) != len(values):
         raise BadRequest("distributed part event lacks its number or span")
     number, start, end = numbers
-    if not (1 <= number <= MAX_PARTS and 0 <= start <= end < size):
+    if not (1 <= number <= most_spans and 0 <= start <= end < size):
         raise BadRequest("distributed part event has a span outside the file")
     return number, start, end
+
+
+def plan_layout(state: dict[str, Any]) -> Layout:
+    """The layout the plan step chose (a plan written before spans had several parts: one each)."""
+    span = int(state.get("span_bytes", 0))
+    return Layout(span, int(state.get("part_bytes", span)), int(state.get("numbers_per_span", 1)))
 
 
 def _upload_part(connector: Connector, key: str, *, upload_id: str, number: int, body: bytes) -> None:
@@ -63,6 +80,37 @@ def _upload_part(connector: Connector, key: str, *, upload_id: str, number: int,
         raise DestinationError(f"upload of part {number} failed ({type(exc).__name__})") from None
 
 
+class _PartUploads:
+    """A span's parts on their way to S3: at most ``concurrency`` at once (a send waits for a slot),
+    the first failure raised at the next send or at ``wait``."""
+
+    def __init__(self, upload: Callable[[int, bytes], None], concurrency: int) -> None:
+        self._upload = upload
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="part-upload")
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._futures: list[Future[None]] = []
+        self.sent: list[list[int]] = []  # [number, size] of each part, in order
+
+    def send(self, number: int, body: bytes) -> None:
+        self._raise_failure(done_only=True)
+        self._slots.acquire()
+        future = self._pool.submit(self._upload, number, body)
+        future.add_done_callback(lambda _: self._slots.release())
+        self._futures.append(future)
+        self.sent.append([number, len(body)])
+
+    def wait(self) -> None:
+        self._raise_failure(done_only=False)
+
+    def _raise_failure(self, *, done_only: bool) -> None:
+        for future in self._futures:
+            if not done_only or future.done():
+                future.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 def copy_part(
     connector: Connector,
     *,
@@ -72,11 +120,13 @@ def copy_part(
     event: dict[str, Any],
     passes_on: str = OUTSIDE,
 ) -> dict[str, Any]:
-    """Copy one part; ``passes_on``: the quote state whose counter's output is uploaded (Complete
-    copies a part again inside quotes when it started inside a quoted field and that differs)."""
+    """Copy one span (the Map item ``event``) into its parts and write its counts object; returns that
+    object. ``passes_on``: the quote state whose counter's output is uploaded (Complete copies a
+    span again inside quotes when it started inside a quoted field and that differs)."""
     started = time.monotonic()
     state = connector.objects.get(folder + PLAN)
-    number, start, end = part_span(event, identity.size or 0)
+    layout = plan_layout(state)
+    number, start, end = part_span(event, identity.size or 0, layout.most_spans())
     last = number == int(state["parts"])
     gzip = plan.key.endswith(".gz")
     transfer = connector.transfer
@@ -94,29 +144,38 @@ def copy_part(
         },
     )
     export = transfer.export_stream(source, state["columns"] if number == 1 else None, gzip, counter)
+
+    def upload(part_number: int, body: bytes) -> None:
+        _upload_part(connector, plan.key, upload_id=state["upload_id"], number=part_number, body=body)
+
+    uploads = _PartUploads(upload, connector.config.max_concurrency)
     try:
-        body = export.stream.read()
+        document = _write(export.stream, uploads, layout, number, padding=gzip and not last)
+        # The counts belong to the span's bytes (read under If-Match), not to the upload, and Complete
+        # reads them only once every span has finished: written while the last part uploads.
+        document |= {"counts": counter.result().to_json(), "data_bytes": end - start + 1}
+        connector.objects.put(f"{folder}parts/{number}.json", document)
+        uploads.wait()
     finally:
         export.close()
-    if gzip:
-        body = padded(body, last)
-    counts = {"counts": counter.result().to_json(), "data_bytes": end - start + 1, "object_bytes": len(body)}
-    # The counts belong to the span's bytes (read under If-Match), not to the upload, and Complete reads
-    # them only once ListParts shows every part: they are written while the part uploads, not after it.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        counts_written = pool.submit(connector.objects.put, f"{folder}parts/{number}.json", counts)
-        _upload_part(connector, plan.key, upload_id=state["upload_id"], number=number, body=body)
-        counts_written.result()
-    seconds = time.monotonic() - started
+        uploads.close()
     log.info(
         "part finished",
         extra={
             "key": plan.key,
             "part": number,
+            "s3_parts": len(uploads.sent),
             "data_bytes": source.bytes_read,
-            "object_bytes": len(body),
+            "object_bytes": document["object_bytes"],
             "resumes": source.resumes,
-            "seconds": round(seconds, 3),
+            "seconds": round(time.monotonic() - started, 3),
         },
     )
-    return {"part": number}
+    return document
+
+
+def _write(stream: ChunkStream, uploads: _PartUploads, layout: Layout, span: int, *, padding: bool) -> dict[str, Any]:
+    """Send the span's output as its parts (``cut_parts``); the last one padded to 5 MiB when asked."""
+    for number, body, final in cut_parts(stream.read, layout.numbers(span), layout.part_bytes):
+        uploads.send(number, padded(body, last=False) if final and padding else body)
+    return {"object_bytes": sum(size for _, size in uploads.sent), "parts": uploads.sent}

@@ -1,19 +1,29 @@
-"""How the distributed path cuts a data file into parts, and the padding that keeps a part legal (pure).
+"""How the distributed path cuts a data file, and the padding that keeps a part legal (pure).
 
-S3 allows at most 10,000 parts, each but the last at least 5 MiB. A plain part is its byte span
-(plus the header row in front of part 1), so spans of at least 5 MiB are enough. A ``.gz`` part is
-its span compressed as one gzip member, and CSV compresses 4-10x: spans are cut large (the
-configured size, 128 MiB by default, leaves room for a ratio of 25) and a member that still comes
-out under 5 MiB (data that compresses better than that) is followed by ``padding_member``: an
-empty gzip member made of empty stored deflate blocks, which decompresses to nothing. gunzip,
-Python's gzip and Hadoop/Trino's gzip codec read a multi-member file as the concatenation of its
-members, so the object still gunzips to exactly header + data; it is at most 5 MiB larger per part.
+S3 allows at most 10,000 parts, each but the last at least 5 MiB. The file is cut into spans, one
+per child of the Map (``distributed_part_size_mib``, 128 MiB by default); a child writes its span
+as up to ``numbers_per_span`` S3 parts of ``part_bytes`` (the single path's ``part_size_mib``), each
+uploaded while the next is read, and its span owns that many part numbers: span n has
+(n - 1) * numbers_per_span + 1 onwards. A span whose output is shorter leaves numbers unused (S3
+completes an upload from any ascending part numbers). Spans and parts grow together when the file
+would need more than 10,000 numbers, so every export up to S3's 5 TiB fits.
+
+A plain span's output is its bytes (plus the header row in front of span 1), so spans of at least
+5 MiB are enough. A ``.gz`` span is compressed as one gzip member, and CSV compresses 4-10x: spans
+are cut large (128 MiB leaves room for a ratio of 25) and a member that still comes out under 5 MiB
+(data that compresses better than that) is followed by ``padding_member``: an empty gzip member
+made of empty stored deflate blocks, which decompresses to nothing. gunzip, Python's gzip and
+Hadoop/Trino's gzip codec read a multi-member file as the concatenation of its members, so the
+object still gunzips to exactly header + data; it is at most 5 MiB larger per span.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
+from .errors import DestinationError
 from .units import MIB
 
 MAX_PARTS = 10_000
@@ -26,16 +36,52 @@ _EMPTY_STORED_BLOCK = b"\x00\x00\x00\xff\xff"
 _GZIP_END = b"\x03\x00" + b"\x00" * 8
 
 
-def part_bytes(size: int, preferred: int) -> int:
-    """The span of every part but the last: ``preferred`` (at least 5 MiB), grown in whole MiB to fit 10,000 parts."""
-    needed = math.ceil(size / MAX_PARTS / MIB) * MIB
-    return max(preferred, needed, MIN_PART_BYTES)
+class Layout(NamedTuple):
+    """Spans of ``span_bytes`` (the last may be shorter), each written as up to ``numbers_per_span``
+    S3 parts of ``part_bytes``; the last part of a span takes what is left."""
+
+    span_bytes: int
+    part_bytes: int
+    numbers_per_span: int
+
+    def spans(self, size: int) -> list[tuple[int, int]]:
+        """The spans' first and last byte (inclusive), in order; a file of size 0 has none."""
+        step = self.span_bytes
+        return [(start, min(start + step, size) - 1) for start in range(0, size, step)]
+
+    def numbers(self, span: int) -> range:
+        """The S3 part numbers span ``span`` (1-based) owns."""
+        first = (span - 1) * self.numbers_per_span + 1
+        return range(first, first + self.numbers_per_span)
+
+    def most_spans(self) -> int:
+        return MAX_PARTS // self.numbers_per_span
 
 
-def spans(size: int, preferred: int) -> list[tuple[int, int]]:
-    """The parts' byte spans (first and last byte, inclusive), in order; a file of size 0 has none."""
-    step = part_bytes(size, preferred)
-    return [(start, min(start + step, size) - 1) for start in range(0, size, step)]
+def layout(size: int, preferred_span: int, preferred_part: int) -> Layout:
+    """The preferred sizes (spans at least 5 MiB), grown in whole MiB, spans and parts together,
+    when ``size`` would need more than 10,000 part numbers."""
+    per_span = max(1, preferred_span // preferred_part)
+    needed = math.ceil(size / (MAX_PARTS // per_span) / MIB) * MIB
+    span = max(preferred_span, needed, MIN_PART_BYTES)
+    part = max(preferred_part, math.ceil(span / per_span / MIB) * MIB)
+    return Layout(span, part, per_span)
+
+
+def cut_parts(read: Callable[[int], bytes], numbers: range, part_bytes: int) -> Iterator[tuple[int, bytes, bool]]:
+    """A span's output (``read``, filled reads) cut into S3 parts under ``numbers``, in order, each
+    with whether it is the span's last: ``part_bytes`` each, a part given only once the next one is
+    read, so a tail under 5 MiB joins the part before it; the last number takes all that is left.
+    An output shorter than one part is one part (an empty one: one empty part)."""
+    pending = read(part_bytes)
+    for number in numbers[:-1]:
+        following = read(part_bytes)
+        if len(following) < MIN_PART_BYTES:
+            yield number, pending + following, True
+            return
+        yield number, pending, False
+        pending = following
+    yield numbers[-1], pending + read(-1), True
 
 
 def padding_member(length: int) -> bytes:
@@ -52,3 +98,21 @@ def padded(part: bytes, last: bool) -> bytes:
     if last or len(part) >= MIN_PART_BYTES:
         return part
     return part + padding_member(MIN_PART_BYTES - len(part))
+
+
+def span_parts(counts: dict[str, Any], span: int) -> list[list[int]]:
+    """The [number, size] of each part span ``span``'s counts object names (one written before spans
+    had several parts: the span's one part, numbered as the span)."""
+    if "parts" in counts:
+        return list(counts["parts"])
+    return [[span, int(counts["object_bytes"])]]
+
+
+def check_parts(chosen: list[tuple[int, int]], listed: dict[int, dict[str, Any]], spans: int) -> None:
+    """Every part the spans name is in the upload, at the size its span wrote (S3 keeps the last
+    upload of a number: a size that differs is an earlier try's)."""
+    wrong = [number for number, size in chosen if number not in listed or int(listed[number]["Size"]) != size]
+    if wrong or not chosen:
+        raise DestinationError(
+            f"the upload lacks {len(wrong)} of the {len(chosen)} parts its {spans} spans wrote (first: {wrong[:1]})"
+        )

@@ -6,6 +6,7 @@ Parts are 5 MiB (``distributed_part_size_mib``, S3's minimum), so a 12 MiB expor
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import random
@@ -23,7 +24,7 @@ from devkit.local.context import LocalContext
 from devkit.local.staging import SIGNATURE, Behaviour
 from devkit.local.state_machine import LocalStateMachine, state_machine
 from s3_bulk_upload.errors import DestinationError
-from s3_bulk_upload.handler import lambda_handler
+from s3_bulk_upload.handler import Handler, lambda_handler
 from s3_bulk_upload.records import RecordCounter
 from s3_bulk_upload.state_objects import StateObjects
 
@@ -115,6 +116,51 @@ def test_a_distributed_delivery_is_header_and_source_byte_for_byte(s3, bucket, s
     working = s3.list_object_versions(Bucket=bucket, Prefix=".ci360-connector/")
     assert not working.get("Versions") and not working.get("DeleteMarkers")  # no noncurrent copy of the URLs
     assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
+
+
+def parts_count(s3, bucket: str, key: str) -> int:
+    return int(s3.head_object(Bucket=bucket, Key=key, PartNumber=1)["PartsCount"])
+
+
+@pytest.mark.slow
+def test_a_span_goes_out_as_several_parts_each_sent_while_the_next_is_read(
+    moto_endpoint, s3, bucket, staging, monkeypatch, sent_to_s3
+):
+    """One 15 MiB span of 5 MiB parts from a slow source: its first part is on its way to S3 while
+    the rest is still being read (sent once the second is read), not after the whole span."""
+    monkeypatch.setenv("delivery_mode", "distributed")
+    monkeypatch.setenv("distributed_part_size_mib", "15")
+    monkeypatch.setenv("part_size_mib", "5")
+    monkeypatch.setenv("source_connections", "1")
+    data = csv_lines(15 * MIB)[: 15 * MIB]
+    slow = Behaviour(delay_per_chunk=0.01)  # about 6 MiB/s
+    with state_machine(moto_endpoint, Handler(s3_client=sent_to_s3.client), timeout_seconds=120) as local:
+        monkeypatch.setenv("state_machine_arn", local.arn)
+        request = bulk_request(staging.put("/d.csv", data, slow), staging.put("/m.csv", HEADER))
+        assert lambda_handler(proxy_event(request), LocalContext())["statusCode"] == 202
+        execution = execution_of(local)
+    assert execution["status"] == "SUCCEEDED", execution
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + data
+    assert parts_count(s3, bucket, "exports/churn.csv") == 3  # 5, 5 and 5 MiB + the header
+    uploads = [at for name, _, at in sent_to_s3.sent if name == "UploadPart"]
+    assert len(uploads) == 3 and uploads[-1] - uploads[0] > 0.5  # 5 MiB of the span read in between
+
+
+def test_a_gz_span_of_several_parts_and_two_spans_gunzip_to_header_and_source(
+    s3, bucket, staging, machine, monkeypatch
+):
+    """Spans of 15 MiB in 5 MiB parts: each span's gzip member (about 11 MiB at base64's ratio) is cut
+    into two parts, a tail under 5 MiB joining the one before it; the object is still one gzip file."""
+    monkeypatch.setenv("distributed_part_size_mib", "15")
+    monkeypatch.setenv("part_size_mib", "5")
+    rng = random.Random(5)
+    data = b"".join(base64.b64encode(rng.randbytes(57)) + b"\n" for _ in range(30 * MIB // 77))
+    deliver(staging, data, "exports/churn.csv.gz")
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    assert gzip.decompress(s3.get_object(Bucket=bucket, Key="exports/churn.csv.gz")["Body"].read()) == HEADER + data
+    assert parts_count(s3, bucket, "exports/churn.csv.gz") == 4
+    assert json.loads(execution["output"])["rows"] == data.count(b"\n")
 
 
 def test_a_gz_key_gunzips_to_header_and_source_one_member_per_part(s3, bucket, staging, machine):

@@ -1,30 +1,77 @@
-"""Part spans within S3's limits, and the padding that keeps a small .gz part legal."""
+"""Spans and their S3 parts within S3's limits, the cut of a span's output, the padding that keeps a
+small .gz part legal, and the check of the parts Complete is about to join."""
 
 from __future__ import annotations
 
 import gzip
+import io
 import itertools
 import zlib
 
 import pytest
 
-from s3_bulk_upload.part_layout import MAX_PARTS, MIN_PART_BYTES, padded, padding_member, part_bytes, spans
+from s3_bulk_upload.errors import DestinationError
+from s3_bulk_upload.part_layout import (
+    MAX_PARTS,
+    MIN_PART_BYTES,
+    check_parts,
+    cut_parts,
+    layout,
+    padded,
+    padding_member,
+    span_parts,
+)
 
 MIB = 1024 * 1024
 
 
-@pytest.mark.parametrize("size", [1, 5 * MIB, 5 * MIB + 1, 1000 * MIB, 5 * 1024**4])
-def test_spans_cover_the_file_in_order_within_s3s_limits(size):
-    layout = spans(size, 128 * MIB)
-    assert layout[0][0] == 0 and layout[-1][1] == size - 1
-    assert all(a[1] + 1 == b[0] for a, b in itertools.pairwise(layout))
-    assert len(layout) <= MAX_PARTS
-    assert all(end - start + 1 >= MIN_PART_BYTES for start, end in layout[:-1])
+@pytest.mark.parametrize("size", [1, 5 * MIB, 5 * MIB + 1, 1000 * MIB, 100 * 1024**3, 5 * 1024**4])
+@pytest.mark.parametrize(("span_mib", "part_mib"), [(128, 8), (5, 8), (20, 8), (8, 8)])
+def test_spans_cover_the_file_in_order_and_their_part_numbers_stay_within_s3s_limits(size, span_mib, part_mib):
+    cut = layout(size, span_mib * MIB, part_mib * MIB)
+    spans = cut.spans(size)
+    assert spans[0][0] == 0 and spans[-1][1] == size - 1
+    assert all(a[1] + 1 == b[0] for a, b in itertools.pairwise(spans))
+    assert all(end - start + 1 >= MIN_PART_BYTES for start, end in spans[:-1])
+    assert cut.part_bytes >= MIN_PART_BYTES and cut.part_bytes * cut.numbers_per_span >= cut.span_bytes
+    numbers = [n for span in range(1, len(spans) + 1) for n in cut.numbers(span)]
+    assert numbers == list(range(1, len(numbers) + 1)) and numbers[-1] <= MAX_PARTS
+    assert len(spans) <= cut.most_spans()
 
 
-def test_an_empty_file_has_no_parts_and_the_preferred_size_is_grown_to_fit_10000():
-    assert spans(0, 128 * MIB) == []
-    assert part_bytes(2 * 1024**4, 5 * MIB) == 210 * MIB  # 2 TiB / 10,000 rounded up to whole MiB
+def test_the_default_layout_writes_a_span_as_16_parts_and_grows_both_past_10000_numbers():
+    assert layout(10 * 1024**3, 128 * MIB, 8 * MIB) == (128 * MIB, 8 * MIB, 16)
+    assert list(layout(0, 128 * MIB, 8 * MIB).numbers(2)) == list(range(17, 33))
+    assert layout(0, 128 * MIB, 8 * MIB).spans(0) == []
+    # 1 TiB / 625 spans (10,000 numbers, 16 each) rounded up to whole MiB; a part a sixteenth of it.
+    assert layout(1024**4, 128 * MIB, 8 * MIB) == (1678 * MIB, 105 * MIB, 16)
+    assert layout(2 * 1024**4, 5 * MIB, 8 * MIB) == (210 * MIB, 210 * MIB, 1)
+
+
+def cut(data: bytes, numbers: range, part: int) -> list[tuple[int, int, bool]]:
+    return [(n, len(body), final) for n, body, final in cut_parts(io.BytesIO(data).read, numbers, part)]
+
+
+def test_a_spans_output_is_cut_into_whole_parts_and_a_short_tail_joins_the_part_before_it():
+    part = 8 * MIB
+    assert cut(b"x" * (3 * part), range(17, 33), part) == [(17, part, False), (18, part, False), (19, part, True)]
+    tail = MIN_PART_BYTES - 1
+    assert cut(b"x" * (2 * part + tail), range(17, 33), part) == [(17, part, False), (18, part + tail, True)]
+    assert cut(b"x" * (2 * part + MIN_PART_BYTES), range(1, 17), part)[-1] == (3, MIN_PART_BYTES, True)
+
+
+def test_the_spans_last_number_takes_what_is_left_and_a_short_output_is_one_part():
+    part = 8 * MIB
+    assert cut(b"x" * (2 * part + 100), range(1, 3), part) == [(1, part, False), (2, part + 100, True)]
+    assert cut(b"x" * (3 * part), range(5, 6), part) == [(5, 3 * part, True)]
+    assert cut(b"x" * 100, range(1, 17), part) == [(1, 100, True)]
+    assert cut(b"", range(1, 17), part) == [(1, 0, True)]
+
+
+def test_the_parts_are_the_output_in_order():
+    data = bytes(range(256)) * (100 * 1024)  # 25 MiB
+    bodies = [body for _, body, _ in cut_parts(io.BytesIO(data).read, range(1, 17), MIN_PART_BYTES)]
+    assert b"".join(bodies) == data
 
 
 def test_a_padding_member_is_an_empty_gzip_member_of_the_asked_size():
@@ -40,3 +87,17 @@ def test_a_small_gz_part_is_padded_to_5_mib_and_still_gunzips_to_its_data():
     assert len(padded(part, last=False)) >= MIN_PART_BYTES
     assert padded(part, last=True) == part
     assert gzip.decompress(padded(part, last=False) + gzip.compress(b"c,d\n")) == b"a,b\n" * 1000 + b"c,d\n"
+
+
+def test_complete_takes_the_parts_each_span_names_and_a_counts_object_of_one_part_per_span():
+    assert span_parts({"parts": [[17, 9], [18, 3]], "object_bytes": 12}, 2) == [[17, 9], [18, 3]]
+    assert span_parts({"object_bytes": 12}, 2) == [[2, 12]]
+
+
+def test_a_part_missing_or_of_another_size_than_its_span_wrote_stops_complete():
+    listed = {1: {"Size": 10}, 2: {"Size": 4}, 3: {"Size": 7}}
+    check_parts([(1, 10), (3, 7)], listed, 2)  # 2: left by an earlier try, not named
+    with pytest.raises(DestinationError, match="lacks 1 of the 2 parts"):
+        check_parts([(1, 10), (4, 7)], listed, 2)
+    with pytest.raises(DestinationError, match="first: \\[3\\]"):
+        check_parts([(1, 10), (3, 8)], listed, 2)
