@@ -262,7 +262,7 @@ variable "metrics_namespace" {
 }
 
 variable "part_size_mib" {
-  description = "Multipart part size in MiB (grown automatically past 10,000 parts)."
+  description = "Multipart part size in MiB, of a whole-file upload and of the distributed path's spans (grown automatically past 10,000 parts)."
   type        = number
   default     = null
 
@@ -398,7 +398,7 @@ variable "max_parallel_parts" {
 }
 
 variable "distributed_part_size_mib" {
-  description = "Span of the data file each part of the distributed path copies (grown to fit 10,000 parts); a part is held in the function's memory."
+  description = "Span of the data file each child of the distributed path copies, written as S3 parts of part_size_mib, each uploaded while the next is read (spans and parts grow to fit 10,000 part numbers)."
   type        = number
   default     = null
 

@@ -6,7 +6,8 @@ in front of span 1, gzip for ``.gz`` keys: one gzip member per span) as a whole-
 records are counted for every state the span may start in (``part_counts``). The output is cut into
 S3 parts of the layout's part size under the part numbers the span owns (``part_layout``), each
 uploaded with ``UploadPart`` and its CRC32 checksum while the next is read, at most
-``max_concurrency`` at once (memory: about that many parts plus two). A part is sent once the next
+``max_concurrency`` at once (memory: about that many parts plus two; fewer at once when the parts
+grew past 10,000 numbers, ``Layout.uploads_at_once``). A part is sent once the next
 one is read, so that a tail under S3's 5 MiB minimum joins the part before it; the span's last
 number takes whatever is left. A ``.gz`` span whose whole output is under 5 MiB is padded with an
 empty gzip member (``part_layout.padded``). The span's counts and the numbers and sizes of its parts
@@ -40,6 +41,7 @@ from .pipeline import ChunkStream
 from .sink import error_code
 from .source_answers import FileIdentity
 from .state_objects import PLAN
+from .units import MIB
 
 log = logging.getLogger(__name__)
 _QUERY = re.compile(r"\?\S*")
@@ -148,7 +150,8 @@ def copy_part(
     def upload(part_number: int, body: bytes) -> None:
         _upload_part(connector, plan.key, upload_id=state["upload_id"], number=part_number, body=body)
 
-    uploads = _PartUploads(upload, connector.config.max_concurrency)
+    config = connector.config
+    uploads = _PartUploads(upload, layout.uploads_at_once(config.max_concurrency, config.part_size_mib * MIB))
     try:
         document = _write(export.stream, uploads, layout, number, padding=gzip and not last)
         # The counts belong to the span's bytes (read under If-Match), not to the upload, and Complete

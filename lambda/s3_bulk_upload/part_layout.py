@@ -57,6 +57,11 @@ class Layout(NamedTuple):
     def most_spans(self) -> int:
         return MAX_PARTS // self.numbers_per_span
 
+    def uploads_at_once(self, concurrency: int, preferred_part: int) -> int:
+        """Parts a span sends at once: ``concurrency`` parts of the preferred size's worth of memory,
+        at least one (parts grown past 10,000 numbers go fewer at a time, not in more memory)."""
+        return max(1, concurrency * preferred_part // self.part_bytes)
+
 
 def layout(size: int, preferred_span: int, preferred_part: int) -> Layout:
     """The preferred sizes (spans at least 5 MiB), grown in whole MiB, spans and parts together,

@@ -48,6 +48,12 @@ def test_the_default_layout_writes_a_span_as_16_parts_and_grows_both_past_10000_
     assert layout(2 * 1024**4, 5 * MIB, 8 * MIB) == (210 * MIB, 210 * MIB, 1)
 
 
+def test_grown_parts_go_fewer_at_a_time_in_the_memory_the_preferred_size_takes():
+    assert layout(10 * 1024**3, 128 * MIB, 8 * MIB).uploads_at_once(8, 8 * MIB) == 8
+    assert layout(100 * 1024**3, 128 * MIB, 8 * MIB).uploads_at_once(8, 8 * MIB) == 5  # 11 MiB parts: 64 MiB // 11
+    assert layout(1024**4, 128 * MIB, 8 * MIB).uploads_at_once(8, 8 * MIB) == 1  # 105 MiB parts
+
+
 def cut(data: bytes, numbers: range, part: int) -> list[tuple[int, int, bool]]:
     return [(n, len(body), final) for n, body, final in cut_parts(io.BytesIO(data).read, numbers, part)]
 

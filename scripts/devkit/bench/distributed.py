@@ -36,6 +36,7 @@ from devkit.local.moto_server import aws_environment, create_bucket, moto_server
 from devkit.local.staging import staged_url, staging_process
 from devkit.local.state_machine import state_machine
 from s3_bulk_upload.handler import lambda_handler
+from s3_bulk_upload.part_layout import layout
 from s3_bulk_upload.units import MIB
 
 # AWS list prices (eu-west-1, 2026): Standard state transitions, Lambda arm64 GB-s and requests, S3 requests.
@@ -44,11 +45,12 @@ PRICE_GB_SECOND = 0.0000133334
 PRICE_INVOCATION = 0.20 / 1_000_000
 PRICE_PUT = 0.005 / 1000
 PRICE_GET = 0.0004 / 1000
-TRANSITIONS_PER_PART = 4  # the child's start, its task's scheduled/started/succeeded, its end (about)
-REQUESTS_PER_PART = {"put": 2, "get": 3}  # UploadPart + counts; request, plan, counts read back
+TRANSITIONS_PER_SPAN = 4  # the child's start, its task's scheduled/started/succeeded, its end (about)
+REQUESTS_PER_SPAN = {"put": 1, "get": 3}  # its counts object; request, plan, counts read back (+ UploadParts)
 CONNECTION_MBPS = 85.0
 MEMORY_GB = 1.769
-PART_MIB = 128
+SPAN_MIB = 128  # distributed_part_size_mib's default
+PART_MIB = 8  # part_size_mib's default
 
 
 @contextlib.contextmanager
@@ -187,38 +189,44 @@ def summary(parallel: int, measured: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def model_part_seconds(start_overhead: float) -> float:
-    """One child on AWS: its part read at the per-connection rate, then (the part is read whole
-    before it is sent) its UploadPart at the same rate on one connection, plus the measured
-    overhead that is neither."""
-    one_way = PART_MIB * MIB / (CONNECTION_MBPS * 1e6)
-    return 2 * one_way + start_overhead
+def model_span_seconds(span_bytes: int, part_bytes: int, start_overhead: float) -> float:
+    """One child on AWS: its span read at the per-connection rate; each part is uploaded while the
+    next is read, so only the span's last part is sent after the read (at the same rate, one
+    connection); plus the measured overhead that is neither."""
+    rate = CONNECTION_MBPS * 1e6
+    return span_bytes / rate + part_bytes / rate + start_overhead
 
 
 def model(start_overhead: float, plan_and_complete: float) -> list[dict[str, Any]]:
     """Time and cost on AWS for 10 GB, 100 GB and 1 TB with N children, at 85 MB/s per connection
-    and one connection per part (``model_part_seconds`` for each part)."""
+    and one connection per span, cut as the plan step cuts it (``part_layout.layout`` at the
+    default sizes: spans and parts grow past 10,000 part numbers)."""
     rows = []
-    part_bytes = PART_MIB * MIB
-    part_seconds = model_part_seconds(start_overhead)
     for gigabytes in (10, 100, 1000):
-        size = gigabytes * 1e9
-        parts = math.ceil(size / part_bytes)
+        size = int(gigabytes * 1e9)
+        cut = layout(size, SPAN_MIB * MIB, PART_MIB * MIB)
+        spans = math.ceil(size / cut.span_bytes)
+        parts = math.ceil(size / cut.part_bytes)
+        span_seconds = model_span_seconds(cut.span_bytes, cut.part_bytes, start_overhead)
         for children in (10, 50, 100):
-            waves = math.ceil(parts / children)
-            seconds = plan_and_complete + waves * part_seconds
-            gb_seconds = parts * part_seconds * MEMORY_GB
+            waves = math.ceil(spans / children)
+            seconds = plan_and_complete + waves * span_seconds
+            gb_seconds = spans * span_seconds * MEMORY_GB
             cost = (
-                (parts * TRANSITIONS_PER_PART + 12) * PRICE_TRANSITION
+                (spans * TRANSITIONS_PER_SPAN + 12) * PRICE_TRANSITION
                 + gb_seconds * PRICE_GB_SECOND
-                + (parts + 4) * PRICE_INVOCATION
-                + parts * (REQUESTS_PER_PART["put"] * PRICE_PUT + REQUESTS_PER_PART["get"] * PRICE_GET)
+                + (spans + 4) * PRICE_INVOCATION
+                + parts * PRICE_PUT
+                + spans * (REQUESTS_PER_SPAN["put"] * PRICE_PUT + REQUESTS_PER_SPAN["get"] * PRICE_GET)
             )
             rows.append(
                 {
                     "gigabytes": gigabytes,
                     "children": children,
+                    "spans": spans,
+                    "span_mib": cut.span_bytes // MIB,
                     "parts": parts,
+                    "part_mib": cut.part_bytes // MIB,
                     "minutes": round(seconds / 60, 1),
                     "usd": round(cost, 3),
                 }
@@ -265,36 +273,39 @@ def render(results: dict[str, Any]) -> str:
         "rate, so they finish reading together and their UploadParts reach moto at once "
         f"({runs[-1]['parallel']} x {results['part_mib']} MiB in one burst; the median UploadPart column), "
         "which parses, hashes and stores them in the one Python process it shares with every child and the Step "
-        "Functions interpreter (moto must run there to hand Lambda tasks to the handler). A part is read whole "
-        "before it is sent (UploadPart needs its length, which the empty lines left out and gzip change, and "
-        "its CRC32), so its upload cannot overlap its read; the part's counts object is written while it "
-        "uploads. The same burst delays the next wave: a child started while moto takes the last wave's parts "
-        "waits up to half a second for its first S3 answer (its thread, moto's and the interpreter's share "
+        "Functions interpreter (moto must run there to hand Lambda tasks to the handler). Each span here is "
+        f"one part ({results['part_mib']} MiB spans, {PART_MIB} MiB parts: a span of several parts sends each while "
+        "it reads the next), and a part is read whole before it is sent (UploadPart needs its length, which the "
+        "empty lines left out and gzip change, and its CRC32), so at this size a child's upload cannot overlap "
+        "its read; the span's counts object is written while it uploads. The same burst delays the next wave: "
+        "a child started while moto takes the last wave's parts waits up to half a second for its first S3 "
+        "answer (its thread, moto's and the interpreter's share "
         "one interpreter lock). Running the children in worker processes did not "
         "help when measured (0.43-0.46, while moto still kept parts on disk: every part goes through moto's "
         "process). On AWS each child is a function of its own and S3 takes the parts in parallel.",
         "",
-        f"## Model for AWS ({PART_MIB} MiB parts, {CONNECTION_MBPS:.0f} MB/s per connection, {MEMORY_GB} GB functions)",
+        f"## Model for AWS ({SPAN_MIB} MiB spans in {PART_MIB} MiB parts, {CONNECTION_MBPS:.0f} MB/s per connection, "
+        f"{MEMORY_GB} GB functions)",
         "",
-        "Not measured on AWS. A child reads its part at the per-connection rate and only then uploads it "
-        "(UploadPart needs the whole part), at the same rate on one connection: "
-        f"{model_part_seconds(results['start_overhead_per_part_seconds']):.2f} s per {PART_MIB} MiB part with the "
-        "overhead measured above that is neither. Cost = state transitions + Lambda GB-s and requests + S3 "
-        "requests, at list prices.",
+        "Not measured on AWS. A child reads its span at the per-connection rate and uploads each part while "
+        "it reads the next, so only its last part is sent after the read, at the same rate on one connection: "
+        f"{model_span_seconds(SPAN_MIB * MIB, PART_MIB * MIB, results['start_overhead_per_part_seconds']):.2f} s "
+        f"per {SPAN_MIB} MiB span with the overhead measured above that is neither (the same span read whole and "
+        "then sent as one part, as before 2026-12-01: "
+        f"{model_span_seconds(2 * SPAN_MIB * MIB, 0, results['start_overhead_per_part_seconds']):.2f} s). "
+        "Spans and parts grow together past 10,000 part numbers, that is past 78 GiB (the sizes in the table), "
+        "and a span of grown parts sends fewer at once. Cost = state "
+        "transitions + Lambda GB-s and requests + S3 requests (each UploadPart, each span's counts object and "
+        "working-file reads), at list prices.",
         "",
-        "| data | children | parts | minutes | USD |",
-        "|---:|---:|---:|---:|---:|",
+        "| data | children | spans (MiB each) | parts (MiB each) | minutes | USD |",
+        "|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results["model"]:
         lines.append(
-            f"| {row['gigabytes']} GB | {row['children']} | {row['parts']} | {row['minutes']} | {row['usd']} |"
+            f"| {row['gigabytes']} GB | {row['children']} | {row['spans']} ({row['span_mib']}) | "
+            f"{row['parts']} ({row['part_mib']}) | {row['minutes']} | {row['usd']} |"
         )
-    lines += [
-        "",
-        "On AWS the UploadPart is about half of a child's time, because a part is read whole before it "
-        "is sent. Splitting a child's span into several S3 parts, each uploaded while the next one is "
-        "read (as the single path's transfer does), would take most of that time off. This is not done.",
-    ]
     return "\n".join(lines) + "\n"
 
 
