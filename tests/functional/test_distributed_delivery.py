@@ -415,3 +415,26 @@ def test_empty_lines_and_a_quoted_field_holding_one_across_a_boundary_are_what_t
     assert json.loads(execution["output"])["rows"] == single_path_rows(data)[0]
     copies_of_part_2 = [e for e in machine.invocations.steps("part") if e["part"] == 2]
     assert len(copies_of_part_2) == 1 and "parts copied again inside quotes" in caplog.text  # by Complete
+
+
+def test_a_span_copied_again_inside_quotes_is_completed_with_the_parts_of_its_second_copy(
+    s3, bucket, staging, machine, monkeypatch, caplog
+):
+    """Spans of 15 MiB in 5 MiB parts; span 2 starts inside a quoted field holding 6 MiB of empty
+    lines. Copied outside quotes, they are left out and the span is one 9 MiB part; Complete copies
+    it again inside quotes, as three parts, and joins those three, not the first copy's one."""
+    monkeypatch.setenv("distributed_part_size_mib", "15")
+    monkeypatch.setenv("part_size_mib", "5")
+    span = 15 * MIB
+    before = csv_lines(span - 100)[: span - 100 - 1] + b"\n"
+    opening = b'7,"a field of empty lines' + b"x" * (100 - 25 - 1) + b"\n"
+    inside = b"\n" * (6 * MIB) + b'the end",y\n'
+    data = before + opening + inside + csv_lines(10 * MIB, seed=9)  # spans of 15, 15 and 1 MiB
+    assert len(before) + len(opening) == span
+    deliver(staging, data)
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + single_path_object(data)
+    assert json.loads(execution["output"])["rows"] == single_path_rows(data)[0]
+    assert "parts copied again inside quotes" in caplog.text and len(machine.invocations.steps("complete")) == 1
+    assert parts_count(s3, bucket, "exports/churn.csv") == 3 + 3 + 1  # span 2's second copy: three parts
