@@ -29,7 +29,7 @@ from devkit.processes import stopped_by_signals
 from s3_bulk_upload.handler import lambda_handler
 
 
-def demo(rows: int, part_mib: int) -> None:
+def demo(rows: int, span_mib: int, part_mib: int) -> None:
     started = time.monotonic()
     print("Starting: embedded S3 and Step Functions (moto), CI360 staging server, the deployed state machine…")
     with (
@@ -44,7 +44,8 @@ def demo(rows: int, part_mib: int) -> None:
                 "s3_key_prefix": PREFIX,
                 "source_host_allowlist": f"{LOOPBACK}:{staging.port}",
                 "delivery_mode": "distributed",
-                "distributed_part_size_mib": str(part_mib),
+                "distributed_part_size_mib": str(span_mib),
+                "part_size_mib": str(part_mib),
                 "max_parallel_parts": "4",
                 "log_level": "WARNING",
             }
@@ -53,7 +54,10 @@ def demo(rows: int, part_mib: int) -> None:
         data, metadata = write_export(Path(tmp), rows)
         data_url = staging.put_file(f"/{data.name}", data)
         metadata_url = staging.put_file(f"/{metadata.name}", metadata)
-        print(f"Staged a CI360 export: {rows:,} rows, {data.stat().st_size:,} bytes; parts of {part_mib} MiB\n")
+        print(
+            f"Staged a CI360 export: {rows:,} rows, {data.stat().st_size:,} bytes; "
+            f"spans of {span_mib} MiB, each written as parts of {part_mib} MiB\n"
+        )
         with state_machine(endpoint, lambda_handler) as local:
             os.environ["state_machine_arn"] = local.arn  # noqa: SIM112 - the contract's variable names
             request = bulk_request(data_url, metadata_url, "exports/churn/{date}.csv", **new_occurrence())
@@ -70,15 +74,20 @@ def demo(rows: int, part_mib: int) -> None:
             entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
             print(f"\n2. Execution {execution['name']}: {described['status']}")
             print(
-                f"   States: {' → '.join(dict.fromkeys(entered))}; parts copied: {len(local.invocations.steps('part'))}"
+                f"   States: {' → '.join(dict.fromkeys(entered))}; spans copied: {len(local.invocations.steps('part'))}"
             )
             print(f"   Output: {described.get('output')}")
             text = json.dumps(history, default=str)
             print(f"   Largest history event: {max(len(json.dumps(e, default=str)) for e in history):,} bytes; "
                   f"pre-signed query in the history: {SIGNATURE in text}")  # fmt: skip
             answer = json.loads(response["body"])
-            head = boto3.client("s3").head_object(Bucket=BUCKET, Key=answer["upload_filename"])
-            print(f"\n3. Delivered {answer['s3_uri']}: {head['ContentLength']:,} bytes, {head['ContentType']}")
+            s3 = boto3.client("s3")
+            head = s3.head_object(Bucket=BUCKET, Key=answer["upload_filename"])
+            parts = s3.head_object(Bucket=BUCKET, Key=answer["upload_filename"], PartNumber=1).get("PartsCount")
+            print(
+                f"\n3. Delivered {answer['s3_uri']}: {head['ContentLength']:,} bytes, {head['ContentType']}, "
+                f"{parts} S3 parts"
+            )
             left = [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"]]
             print(f"   Objects in the bucket: {left}")
             if described["status"] != "SUCCEEDED":
@@ -89,10 +98,11 @@ def demo(rows: int, part_mib: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=150_000)
-    parser.add_argument("--part-mib", type=int, default=5)
+    parser.add_argument("--span-mib", type=int, default=10, help="distributed_part_size_mib")
+    parser.add_argument("--part-mib", type=int, default=5, help="part_size_mib")
     args = parser.parse_args()
     with stopped_by_signals():
-        demo(args.rows, args.part_mib)
+        demo(args.rows, args.span_mib, args.part_mib)
 
 
 if __name__ == "__main__":
