@@ -36,7 +36,7 @@ from .connector import Connector
 from .errors import BadRequest, DestinationError
 from .handoff import Plan
 from .part_counts import LOOKBEHIND, OUTSIDE, PartCounter
-from .part_layout import Layout, cut_parts, padded
+from .part_layout import MAX_PART_BYTES, Layout, cut_parts, padded
 from .pipeline import ChunkStream
 from .sink import error_code
 from .source_answers import FileIdentity
@@ -65,9 +65,10 @@ def part_span(event: dict[str, Any], size: int, most_spans: int) -> tuple[int, i
 
 
 def plan_layout(state: dict[str, Any]) -> Layout:
-    """The layout the plan step chose (a plan written before spans had several parts: one each)."""
-    span = int(state.get("span_bytes", 0))
-    return Layout(span, int(state.get("part_bytes", span)), int(state.get("numbers_per_span", 1)))
+    """The layout the plan step chose; a plan written before spans had several parts: one part each."""
+    if "numbers_per_span" not in state:
+        return Layout(0, MAX_PART_BYTES, 1)
+    return Layout(int(state["span_bytes"]), int(state["part_bytes"]), int(state["numbers_per_span"]))
 
 
 def _upload_part(connector: Connector, key: str, *, upload_id: str, number: int, body: bytes) -> None:

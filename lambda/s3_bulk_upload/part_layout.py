@@ -28,6 +28,7 @@ from .units import MIB
 
 MAX_PARTS = 10_000
 MIN_PART_BYTES = 5 * MIB
+MAX_PART_BYTES = 5 * 1024 * MIB
 # Magic, deflate, no flags, mtime 0, no extra flags, OS = Unix (as gzip_stream writes).
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
 # A non-final stored deflate block of length 0 (BFINAL 0, BTYPE 00, aligned; LEN 0, NLEN 0xFFFF).
