@@ -1,4 +1,5 @@
-"""Rows exact across parts: each part counted for both quote states it may start in, combined in order.
+"""Rows exact across spans (``part`` here is a span, one Map item): each counted for both quote states it
+may start in, combined in order.
 
 The record counter's state between two bytes is (inside quotes, at a line start). A part reads two
 bytes before its span (``LOOKBEHIND``), which settle everything but the quote state: outside quotes

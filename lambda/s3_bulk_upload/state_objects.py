@@ -2,7 +2,7 @@
 
 An execution's folder is ``<s3_key_prefix>.ci360-connector/executions/<execution name>/``: the request
 (pre-signed URLs: bearer credentials, so never in the execution's input, output or history), the plan,
-the part manifest the Map reads, and one small counts file per part. They are written with the same
+the span manifest the Map reads, and one small counts file per span. They are written with the same
 server-side encryption as the exports and removed when the execution ends (complete or abort).
 """
 

@@ -3,7 +3,7 @@
 ``ExportStream`` is the one pipeline every path reads through: the source (the whole file, or one
 byte span of it held to a known ETag and size), the record counter, the header row in front, gzip,
 and a file-like ``ChunkStream`` whose reads the deadline bounds. ``Transfer.to_object`` writes
-a whole file with s3transfer's managed multipart upload; the distributed path copies one part
+a whole file with s3transfer's managed multipart upload; the distributed path copies one span
 through the same ``ExportStream``.
 """
 
