@@ -59,13 +59,16 @@ class Steps:
         step = event[STEP_KEY]
         if step == "abort":
             return self.abort(folder, event.get("error"))
-        plan, accepted_request_id, identity = self._request(request_key)
-        if step == "plan":
+        with ThreadPoolExecutor(max_workers=1) as pool:  # the plan's state read beside the request
+            reading = None if step == "plan" else pool.submit(self._objects.get, folder + PLAN)
+            plan, accepted_request_id, identity = self._request(request_key)
+            state = None if reading is None else reading.result()
+        if state is None:
             return self.plan(folder, plan, identity)
         if step == "part":
-            part_copy.copy_part(self._connector, folder=folder, plan=plan, identity=identity, event=event)
+            part_copy.copy_part(self._connector, folder=folder, plan=plan, identity=identity, state=state, event=event)
             return {"part": event["part"]}
-        return self.complete(folder, plan, identity, accepted_request_id or request_id)
+        return self.complete(folder, plan, identity, state, accepted_request_id or request_id)
 
     def _request(self, key: str) -> tuple[Plan, str, FileIdentity]:
         try:
@@ -116,8 +119,9 @@ class Steps:
             "max_parallel_parts": self._config.max_parallel_parts,
         }
 
-    def complete(self, folder: str, plan: Plan, identity: FileIdentity, request_id: str) -> Outcome:
-        state = self._objects.get(folder + PLAN)
+    def complete(
+        self, folder: str, plan: Plan, identity: FileIdentity, state: dict[str, Any], request_id: str
+    ) -> Outcome:
         upload_id, count = state["upload_id"], int(state["parts"])
         listed = self._listed_parts(plan.key, upload_id)
         if listed is None:  # completed by an earlier try of this step whose answer was lost
@@ -136,7 +140,7 @@ class Steps:
             if start == INSIDE and not part.same_output
         ]
         if again:  # started inside a quoted field, and what the counter leaves out differs there
-            for n, copied in self._copy_again(folder, plan, identity, again).items():
+            for n, copied in self._copy_again(folder, plan, identity, state, again).items():
                 counts[n - 1] = copied
             listed = self._listed_parts(plan.key, upload_id) or {}
         chosen = [
@@ -157,22 +161,16 @@ class Steps:
             part_size=chosen[0][1],
             seconds=time.time() - float(state["started"]),
         )
-        log.info(
-            "distributed delivery completed",
-            extra={
-                "key": plan.key,
-                "parts": count,
-                "s3_parts": len(chosen),
-                "rows": moved.rows,
-                "object_bytes": moved.object_bytes,
-            },
-        )
+        done = {"key": plan.key, "parts": count, "s3_parts": len(chosen), "object_bytes": moved.object_bytes}
+        log.info("distributed delivery completed", extra=done | {"rows": moved.rows})
         metadata = None if state["metadata"] is None else [MetadataColumn(**c) for c in state["metadata"]]
         outcome = self._connector.finish(plan, moved, state["columns"], metadata, request_id)
         self._objects.delete_folder(folder)
         return outcome
 
-    def _copy_again(self, folder: str, plan: Plan, identity: FileIdentity, numbers: list[int]) -> dict[int, Any]:
+    def _copy_again(
+        self, folder: str, plan: Plan, identity: FileIdentity, state: dict[str, Any], numbers: list[int]
+    ) -> dict[int, Any]:
         """Copy the spans ``numbers`` again inside quotes; their new counts objects by span number."""
         manifest = {item["part"]: item for item in self._objects.get(folder + MANIFEST)}
         log.info("parts copied again inside quotes", extra={"key": plan.key, "parts": len(numbers)})
@@ -182,6 +180,7 @@ class Steps:
                 folder=folder,
                 plan=plan,
                 identity=identity,
+                state=state,
                 event=manifest[number],
                 passes_on=INSIDE,
             )

@@ -40,7 +40,6 @@ from .part_layout import MAX_PART_BYTES, Layout, cut_parts, padded
 from .pipeline import ChunkStream
 from .sink import error_code
 from .source_answers import FileIdentity
-from .state_objects import PLAN
 from .units import MIB
 
 log = logging.getLogger(__name__)
@@ -120,14 +119,15 @@ def copy_part(
     folder: str,
     plan: Plan,
     identity: FileIdentity,
+    state: dict[str, Any],
     event: dict[str, Any],
     passes_on: str = OUTSIDE,
 ) -> dict[str, Any]:
     """Copy one span (the Map item ``event``) into its parts and write its counts object; returns that
-    object. ``passes_on``: the quote state whose counter's output is uploaded (Complete copies a
-    span again inside quotes when it started inside a quoted field and that differs)."""
+    object. ``state``: the plan step's (``plan.json``). ``passes_on``: the quote state whose counter's
+    output is uploaded (Complete copies a span again inside quotes when it started inside a quoted
+    field and that differs)."""
     started = time.monotonic()
-    state = connector.objects.get(folder + PLAN)
     layout = plan_layout(state)
     number, start, end = part_span(event, identity.size or 0, layout.most_spans())
     last = number == int(state["parts"])
