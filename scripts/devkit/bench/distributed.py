@@ -280,9 +280,11 @@ def render(results: dict[str, Any]) -> str:
         "its read; the span's counts object is written while it uploads. The same burst delays the next wave: "
         "a child started while moto takes the last wave's parts waits up to half a second for its first S3 "
         "answer (its thread, moto's and the interpreter's share "
-        "one interpreter lock). Running the children in worker processes did not "
-        "help when measured (0.43-0.46, while moto still kept parts on disk: every part goes through moto's "
-        "process). On AWS each child is a function of its own and S3 takes the parts in parallel.",
+        "one interpreter lock). Tried and not kept (2026-12-01, not this harness): S3 in a moto process of its "
+        "own, the interpreter's S3 client routed there, gave 0.351 in one round and 0.366 over three; the "
+        "children in a prewarmed pool of worker processes as well gave 0.387 (sixteen processes on two cores; "
+        "an earlier try, moto then keeping parts on disk, 0.43-0.46). On AWS each child is a function of its "
+        "own and S3 takes the parts in parallel.",
         "",
         f"## Model for AWS ({SPAN_MIB} MiB spans in {PART_MIB} MiB parts, {CONNECTION_MBPS:.0f} MB/s per connection, "
         f"{MEMORY_GB} GB functions)",
