@@ -161,8 +161,8 @@ class Steps:
             part_size=chosen[0][1],
             seconds=time.time() - float(state["started"]),
         )
-        done = {"key": plan.key, "parts": count, "s3_parts": len(chosen), "object_bytes": moved.object_bytes}
-        log.info("distributed delivery completed", extra=done | {"rows": moved.rows})
+        delivered = {"key": plan.key, "parts": count, "s3_parts": len(chosen), "object_bytes": moved.object_bytes}
+        log.info("distributed delivery completed", extra=delivered | {"rows": moved.rows})
         metadata = None if state["metadata"] is None else [MetadataColumn(**c) for c in state["metadata"]]
         outcome = self._connector.finish(plan, moved, state["columns"], metadata, request_id)
         self._objects.delete_folder(folder)
