@@ -185,7 +185,7 @@ class Config:
         "distributed_part_size_mib",
         128,
         _whole(5, 5120),
-        "span each child of the distributed path copies, in parts of part_size_mib (grown to fit 10,000)",
+        "span each child of the distributed path copies, plain in parts of part_size_mib (grown to fit 10,000)",
         contract=False,
     )
     max_concurrency: int = _setting("max_concurrency", 8, _whole(1, 64), "parts uploaded at once", contract=False)

@@ -82,7 +82,10 @@ class Steps:
         columns = self._connector.header_columns(plan, metadata)
         size = identity.size or 0
         layout = part_layout.layout(
-            size, self._config.distributed_part_size_mib * MIB, self._config.part_size_mib * MIB
+            size,
+            self._config.distributed_part_size_mib * MIB,
+            self._config.part_size_mib * MIB,
+            gzip=plan.key.endswith(".gz"),
         )
         spans = layout.spans(size)
         try:

@@ -9,9 +9,11 @@ uploaded with ``UploadPart`` and its CRC32 checksum while the next is read, at m
 ``max_concurrency`` at once (memory: about that many parts plus two; fewer at once when the parts
 grew past 10,000 numbers, ``Layout.uploads_at_once``). A part is sent once the next
 one is read, so that a tail under S3's 5 MiB minimum joins the part before it; the span's last
-number takes whatever is left. A ``.gz`` span whose whole output is under 5 MiB is padded with an
-empty gzip member (``part_layout.padded``). The span's counts and the numbers and sizes of its parts
-go to a small object beside the manifest, written while its last part uploads.
+number takes whatever is left. A span other than the last that comes out short of its numbers
+(its empty lines left out) is read and cut again into equal parts, where they can be 5 MiB each.
+A ``.gz`` span is one part; under 5 MiB it is padded with an empty gzip member
+(``part_layout.padded``). The span's counts and the numbers and sizes of its parts go to a small
+object beside the manifest, written while its last part uploads.
 Re-running a span (the state machine's Retry) uploads its parts again under the same numbers: S3
 keeps the last; Complete takes only the numbers the latest counts name.
 
@@ -25,7 +27,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -36,13 +38,14 @@ from .connector import Connector
 from .errors import BadRequest, DestinationError
 from .handoff import Plan
 from .part_counts import LOOKBEHIND, OUTSIDE, PartCounter
-from .part_layout import MAX_PART_BYTES, Layout, cut_parts, padded
-from .pipeline import ChunkStream
+from .part_layout import MAX_PART_BYTES, MIN_PART_BYTES, Layout, cut_even, cut_parts, padded
 from .sink import error_code
+from .source import SourceFile
 from .source_answers import FileIdentity
 from .units import MIB
 
 log = logging.getLogger(__name__)
+Cut = Callable[[Callable[[int], bytes]], Iterator[tuple[int, bytes, bool]]]  # a span's output read into its parts
 _QUERY = re.compile(r"\?\S*")
 
 
@@ -131,11 +134,11 @@ def copy_part(
     layout = plan_layout(state)
     number, start, end = part_span(event, identity.size or 0, layout.most_spans())
     last = number == int(state["parts"])
+    numbers = layout.numbers(number)
     gzip = plan.key.endswith(".gz")
-    transfer = connector.transfer
+    config = connector.config
+    at_once = layout.uploads_at_once(config.max_concurrency, config.part_size_mib * MIB)
     first = max(0, start - LOOKBEHIND)  # the bytes before the span settle its line state (part_counts)
-    counter = PartCounter(lookbehind=start - first, passes_on=passes_on)
-    source = transfer.source(plan.data_url, span=(first, end), identity=identity)
     log.info(
         "part started",
         extra={
@@ -146,29 +149,49 @@ def copy_part(
             "source": redact_url(plan.data_url),
         },
     )
-    export = transfer.export_stream(source, state["columns"] if number == 1 else None, gzip, counter)
 
     def upload(part_number: int, body: bytes) -> None:
         _upload_part(connector, plan.key, upload_id=state["upload_id"], number=part_number, body=body)
 
-    config = connector.config
-    uploads = _PartUploads(upload, layout.uploads_at_once(config.max_concurrency, config.part_size_mib * MIB))
-    try:
-        document = _write(export.stream, uploads, layout, number, padding=gzip and not last)
-        # The counts belong to the span's bytes (read under If-Match), not to the upload, and Complete
-        # reads them only once every span has finished: written while the last part uploads.
-        document |= {"counts": counter.result().to_json(), "data_bytes": end - start + 1}
-        connector.objects.put(f"{folder}parts/{number}.json", document)
-        uploads.wait()
-    finally:
-        export.close()
-        uploads.close()
+    def one_pass(cut: Cut) -> tuple[dict[str, Any], SourceFile]:
+        counter = PartCounter(lookbehind=start - first, passes_on=passes_on)
+        source = connector.transfer.source(plan.data_url, span=(first, end), identity=identity)
+        export = connector.transfer.export_stream(source, state["columns"] if number == 1 else None, gzip, counter)
+        uploads = _PartUploads(upload, at_once)
+        try:
+            for part_number, body, final in cut(export.stream.read):
+                uploads.send(part_number, padded(body, last=False) if final and gzip and not last else body)
+            document = {
+                "object_bytes": sum(size for _, size in uploads.sent),
+                "parts": uploads.sent,
+                "counts": counter.result().to_json(),
+                "data_bytes": end - start + 1,
+            }
+            # The counts belong to the span's bytes (read under If-Match), not to the upload, and
+            # Complete reads them only once every span has finished: written while the last part uploads.
+            connector.objects.put(f"{folder}parts/{number}.json", document)
+            uploads.wait()
+        finally:
+            export.close()
+            uploads.close()
+        return document, source
+
+    document, source = one_pass(lambda read: cut_parts(read, numbers, layout.part_bytes))
+    total = int(document["object_bytes"])
+    if len(document["parts"]) < len(numbers) and not last:  # its empty lines, left out, shortened it
+        # Its numbers must all be used (S3 completes checksummed parts numbered without a gap): cut
+        # again into equal parts where they can be 5 MiB each. Else the gap stays, and Complete either
+        # copies the span again inside quotes (its "empty lines" were in a quoted field) or says why.
+        fills = total // len(numbers) >= MIN_PART_BYTES
+        log.warning("part short of its part numbers", extra={"key": plan.key, "part": number, "cut_again": fills})
+        if fills:
+            document, source = one_pass(lambda read: cut_even(read, numbers, total))
     log.info(
         "part finished",
         extra={
             "key": plan.key,
             "part": number,
-            "s3_parts": len(uploads.sent),
+            "s3_parts": len(document["parts"]),
             "data_bytes": source.bytes_read,
             "object_bytes": document["object_bytes"],
             "resumes": source.resumes,
@@ -176,10 +199,3 @@ def copy_part(
         },
     )
     return document
-
-
-def _write(stream: ChunkStream, uploads: _PartUploads, layout: Layout, span: int, *, padding: bool) -> dict[str, Any]:
-    """Send the span's output as its parts (``cut_parts``); the last one padded to 5 MiB when asked."""
-    for number, body, final in cut_parts(stream.read, layout.numbers(span), layout.part_bytes):
-        uploads.send(number, padded(body, last=False) if final and padding else body)
-    return {"object_bytes": sum(size for _, size in uploads.sent), "parts": uploads.sent}

@@ -1,20 +1,23 @@
 """How the distributed path cuts a data file, and the padding that keeps a part legal (pure).
 
-S3 allows at most 10,000 parts, each but the last at least 5 MiB. The file is cut into spans, one
-per child of the Map (``distributed_part_size_mib``, 128 MiB by default); a child writes its span
-as up to ``numbers_per_span`` S3 parts of ``part_bytes`` (the single path's ``part_size_mib``), each
-uploaded while the next is read, and its span owns that many part numbers: span n has
-(n - 1) * numbers_per_span + 1 onwards. A span whose output is shorter leaves numbers unused (S3
-completes an upload from any ascending part numbers). Spans and parts grow together when the file
-would need more than 10,000 numbers, so every export up to S3's 5 TiB fits.
+S3 allows at most 10,000 parts, each but the last at least 5 MiB, and, since every part carries a
+CRC32 checksum, CompleteMultipartUpload takes only part numbers 1 to N without a gap (it answers
+``InvalidPartOrder`` otherwise; moto does not check this, ``check_parts`` does). The file is cut
+into spans, one per child of the Map (``distributed_part_size_mib``, 128 MiB by default). A plain
+span is written as exactly ``numbers_per_span`` S3 parts (``distributed_part_size_mib`` /
+``part_size_mib``, 16 by default) and owns those numbers: span n has (n - 1) * numbers_per_span + 1
+onwards; only the last span may use fewer. Its output is cut into parts of ``part_bytes`` as it is
+read (``cut_parts``); should empty lines, left out, leave too little for its numbers, it is cut
+again into equal parts (``cut_even``). Spans and parts grow together when the file would need
+more than 10,000 numbers, so every export up to S3's 5 TiB fits.
 
-A plain span's output is its bytes (plus the header row in front of span 1), so spans of at least
-5 MiB are enough. A ``.gz`` span is compressed as one gzip member, and CSV compresses 4-10x: spans
-are cut large (128 MiB leaves room for a ratio of 25) and a member that still comes out under 5 MiB
-(data that compresses better than that) is followed by ``padding_member``: an empty gzip member
-made of empty stored deflate blocks, which decompresses to nothing. gunzip, Python's gzip and
-Hadoop/Trino's gzip codec read a multi-member file as the concatenation of its members, so the
-object still gunzips to exactly header + data; it is at most 5 MiB larger per span.
+A ``.gz`` span is compressed as one gzip member whose size is not known before it is written, so
+it is one part (``numbers_per_span`` 1). CSV compresses 4-10x: spans are cut large (128 MiB leaves
+room for a ratio of 25) and a member that still comes out under 5 MiB (data that compresses better
+than that) is followed by ``padding_member``: an empty gzip member made of empty stored deflate
+blocks, which decompresses to nothing. gunzip, Python's gzip and Hadoop/Trino's gzip codec read a
+multi-member file as the concatenation of its members, so the object still gunzips to exactly
+header + data; it is at most 5 MiB larger per span.
 """
 
 from __future__ import annotations
@@ -64,13 +67,13 @@ class Layout(NamedTuple):
         return max(1, concurrency * preferred_part // self.part_bytes)
 
 
-def layout(size: int, preferred_span: int, preferred_part: int) -> Layout:
+def layout(size: int, preferred_span: int, preferred_part: int, *, gzip: bool) -> Layout:
     """The preferred sizes (spans at least 5 MiB), grown in whole MiB, spans and parts together,
-    when ``size`` would need more than 10,000 part numbers."""
-    per_span = max(1, preferred_span // preferred_part)
+    when ``size`` would need more than 10,000 part numbers; a ``.gz`` span is one part."""
+    per_span = 1 if gzip else max(1, preferred_span // preferred_part)
     needed = math.ceil(size / (MAX_PARTS // per_span) / MIB) * MIB
     span = max(preferred_span, needed, MIN_PART_BYTES)
-    part = max(preferred_part, math.ceil(span / per_span / MIB) * MIB)
+    part = span if gzip else max(preferred_part, math.ceil(span / per_span / MIB) * MIB)
     return Layout(span, part, per_span)
 
 
@@ -88,6 +91,17 @@ def cut_parts(read: Callable[[int], bytes], numbers: range, part_bytes: int) -> 
         yield number, pending, False
         pending = following
     yield numbers[-1], pending + read(-1), True
+
+
+def cut_even(read: Callable[[int], bytes], numbers: range, total: int) -> Iterator[tuple[int, bytes, bool]]:
+    """An output of ``total`` bytes in exactly one part per number, of equal size (the last takes the
+    rest); ValueError when that would leave a part under 5 MiB (the caller asks only when it does not)."""
+    each = total // len(numbers)
+    if each < MIN_PART_BYTES:
+        raise ValueError(f"{total} bytes cannot fill {len(numbers)} parts of at least 5 MiB")
+    for number in numbers[:-1]:
+        yield number, read(each), False
+    yield numbers[-1], read(-1), True
 
 
 def padding_member(length: int) -> bytes:
@@ -116,9 +130,16 @@ def span_parts(counts: dict[str, Any], span: int) -> list[list[int]]:
 
 def check_parts(chosen: list[tuple[int, int]], listed: dict[int, dict[str, Any]], spans: int) -> None:
     """Every part the spans name is in the upload, at the size its span wrote (S3 keeps the last
-    upload of a number: a size that differs is an earlier try's)."""
+    upload of a number: a size that differs is an earlier try's), numbered 1 to N without a gap."""
     wrong = [number for number, size in chosen if number not in listed or int(listed[number]["Size"]) != size]
     if wrong or not chosen:
         raise DestinationError(
             f"the upload lacks {len(wrong)} of the {len(chosen)} parts its {spans} spans wrote (first: {wrong[:1]})"
+        )
+    gaps = [number for at, (number, _) in enumerate(chosen, 1) if number != at]
+    if gaps:
+        raise DestinationError(
+            f"the spans' parts are not numbered 1 to {len(chosen)} without a gap (first: {gaps[0]}): a span's "
+            "empty lines, left out, left too little for its part numbers; set distributed_part_size_mib to "
+            "part_size_mib (one part per span) for this file"
         )

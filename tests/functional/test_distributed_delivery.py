@@ -146,11 +146,12 @@ def test_a_span_goes_out_as_several_parts_each_sent_while_the_next_is_read(
     assert len(uploads) == 3 and uploads[-1] - uploads[0] > 0.5  # 5 MiB of the span read in between
 
 
-def test_a_gz_span_of_several_parts_and_two_spans_gunzip_to_header_and_source(
+def test_a_gz_span_is_one_part_whatever_the_part_size_and_the_object_gunzips_to_header_and_source(
     s3, bucket, staging, machine, monkeypatch
 ):
-    """Spans of 15 MiB in 5 MiB parts: each span's gzip member (about 11 MiB at base64's ratio) is cut
-    into two parts, a tail under 5 MiB joining the one before it; the object is still one gzip file."""
+    """Spans of 15 MiB with 5 MiB parts set: a .gz span's gzip member (about 11 MiB at base64's ratio)
+    has no size known before it is written, and S3 completes checksummed parts only when numbered
+    without a gap, so each span is one part."""
     monkeypatch.setenv("distributed_part_size_mib", "15")
     monkeypatch.setenv("part_size_mib", "5")
     rng = random.Random(5)
@@ -159,8 +160,46 @@ def test_a_gz_span_of_several_parts_and_two_spans_gunzip_to_header_and_source(
     execution = execution_of(machine)
     assert execution["status"] == "SUCCEEDED", execution
     assert gzip.decompress(s3.get_object(Bucket=bucket, Key="exports/churn.csv.gz")["Body"].read()) == HEADER + data
-    assert parts_count(s3, bucket, "exports/churn.csv.gz") == 4
+    assert parts_count(s3, bucket, "exports/churn.csv.gz") == 2
     assert json.loads(execution["output"])["rows"] == data.count(b"\n")
+
+
+def test_a_span_shortened_by_its_empty_lines_is_cut_again_to_fill_its_part_numbers(
+    s3, bucket, staging, machine, monkeypatch, caplog
+):
+    """Spans of 24 MiB in 6 MiB parts (four numbers each); span 1 holds 3 MiB of empty lines, left
+    out: streamed, it comes out as three parts, so it is read again and cut into four equal ones, and
+    the object's parts are numbered 1 to 5 without a gap, as S3 needs."""
+    monkeypatch.setenv("distributed_part_size_mib", "24")
+    monkeypatch.setenv("part_size_mib", "6")
+    span = 24 * MIB
+    head = csv_lines(10 * MIB)
+    data = head + b"\n" * (3 * MIB) + csv_lines(span - len(head) - 3 * MIB + 2 * MIB, seed=4)
+    deliver(staging, data)
+    execution = execution_of(machine)
+    assert execution["status"] == "SUCCEEDED", execution
+    assert s3.get_object(Bucket=bucket, Key="exports/churn.csv")["Body"].read() == HEADER + single_path_object(data)
+    assert json.loads(execution["output"])["rows"] == single_path_rows(data)[0]
+    assert parts_count(s3, bucket, "exports/churn.csv") == 4 + 1
+    assert "part short of its part numbers" in caplog.text
+
+
+def test_a_span_whose_empty_lines_leave_too_little_for_its_part_numbers_fails_and_writes_nothing(
+    s3, bucket, staging, machine, monkeypatch
+):
+    """Spans of 15 MiB in 5 MiB parts; span 1 holds 2 MiB of empty lines: 13 MiB cannot be three parts
+    of 5 MiB. A gap in the part numbers would make S3 refuse to complete (moto does not): Complete
+    stops first, and the upload is aborted."""
+    monkeypatch.setenv("distributed_part_size_mib", "15")
+    monkeypatch.setenv("part_size_mib", "5")
+    head = csv_lines(5 * MIB)
+    data = head + b"\n" * (2 * MIB) + csv_lines(15 * MIB - len(head) - 2 * MIB + MIB, seed=4)
+    deliver(staging, data)
+    execution = execution_of(machine)
+    assert execution["status"] == "FAILED", execution
+    assert "without a gap" in execution.get("cause", "") or "without a gap" in json.dumps(execution, default=str)
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix="exports/")
+    assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
 
 
 def test_a_gz_key_gunzips_to_header_and_source_one_member_per_part(s3, bucket, staging, machine):

@@ -15,6 +15,7 @@ from s3_bulk_upload.part_layout import (
     MAX_PARTS,
     MIN_PART_BYTES,
     check_parts,
+    cut_even,
     cut_parts,
     layout,
     padded,
@@ -27,8 +28,9 @@ MIB = 1024 * 1024
 
 @pytest.mark.parametrize("size", [1, 5 * MIB, 5 * MIB + 1, 1000 * MIB, 100 * 1024**3, 5 * 1024**4])
 @pytest.mark.parametrize(("span_mib", "part_mib"), [(128, 8), (5, 8), (20, 8), (8, 8)])
-def test_spans_cover_the_file_in_order_and_their_part_numbers_stay_within_s3s_limits(size, span_mib, part_mib):
-    cut = layout(size, span_mib * MIB, part_mib * MIB)
+@pytest.mark.parametrize("gzip", [False, True])
+def test_spans_cover_the_file_in_order_and_their_part_numbers_stay_within_s3s_limits(size, span_mib, part_mib, gzip):
+    cut = layout(size, span_mib * MIB, part_mib * MIB, gzip=gzip)
     spans = cut.spans(size)
     assert spans[0][0] == 0 and spans[-1][1] == size - 1
     assert all(a[1] + 1 == b[0] for a, b in itertools.pairwise(spans))
@@ -40,18 +42,24 @@ def test_spans_cover_the_file_in_order_and_their_part_numbers_stay_within_s3s_li
 
 
 def test_the_default_layout_writes_a_span_as_16_parts_and_grows_both_past_10000_numbers():
-    assert layout(10 * 1024**3, 128 * MIB, 8 * MIB) == (128 * MIB, 8 * MIB, 16)
-    assert list(layout(0, 128 * MIB, 8 * MIB).numbers(2)) == list(range(17, 33))
-    assert layout(0, 128 * MIB, 8 * MIB).spans(0) == []
+    assert layout(10 * 1024**3, 128 * MIB, 8 * MIB, gzip=False) == (128 * MIB, 8 * MIB, 16)
+    assert list(layout(0, 128 * MIB, 8 * MIB, gzip=False).numbers(2)) == list(range(17, 33))
+    assert layout(0, 128 * MIB, 8 * MIB, gzip=False).spans(0) == []
     # 1 TiB / 625 spans (10,000 numbers, 16 each) rounded up to whole MiB; a part a sixteenth of it.
-    assert layout(1024**4, 128 * MIB, 8 * MIB) == (1678 * MIB, 105 * MIB, 16)
-    assert layout(2 * 1024**4, 5 * MIB, 8 * MIB) == (210 * MIB, 210 * MIB, 1)
+    assert layout(1024**4, 128 * MIB, 8 * MIB, gzip=False) == (1678 * MIB, 105 * MIB, 16)
+    assert layout(2 * 1024**4, 5 * MIB, 8 * MIB, gzip=False) == (210 * MIB, 210 * MIB, 1)
+
+
+def test_a_gz_span_is_one_part_whose_size_its_compression_decides():
+    assert layout(10 * 1024**3, 128 * MIB, 8 * MIB, gzip=True) == (128 * MIB, 128 * MIB, 1)
+    assert layout(2 * 1024**4, 128 * MIB, 8 * MIB, gzip=True) == (210 * MIB, 210 * MIB, 1)
 
 
 def test_grown_parts_go_fewer_at_a_time_in_the_memory_the_preferred_size_takes():
-    assert layout(10 * 1024**3, 128 * MIB, 8 * MIB).uploads_at_once(8, 8 * MIB) == 8
-    assert layout(100 * 1024**3, 128 * MIB, 8 * MIB).uploads_at_once(8, 8 * MIB) == 5  # 11 MiB parts: 64 MiB // 11
-    assert layout(1024**4, 128 * MIB, 8 * MIB).uploads_at_once(8, 8 * MIB) == 1  # 105 MiB parts
+    assert layout(10 * 1024**3, 128 * MIB, 8 * MIB, gzip=False).uploads_at_once(8, 8 * MIB) == 8
+    eleven = layout(100 * 1024**3, 128 * MIB, 8 * MIB, gzip=False)
+    assert eleven.part_bytes == 11 * MIB and eleven.uploads_at_once(8, 8 * MIB) == 5  # 64 MiB // 11 MiB
+    assert layout(1024**4, 128 * MIB, 8 * MIB, gzip=False).uploads_at_once(8, 8 * MIB) == 1  # 105 MiB parts
 
 
 def cut(data: bytes, numbers: range, part: int) -> list[tuple[int, int, bool]]:
@@ -72,6 +80,18 @@ def test_the_spans_last_number_takes_what_is_left_and_a_short_output_is_one_part
     assert cut(b"x" * (3 * part), range(5, 6), part) == [(5, 3 * part, True)]
     assert cut(b"x" * 100, range(1, 17), part) == [(1, 100, True)]
     assert cut(b"", range(1, 17), part) == [(1, 0, True)]
+
+
+def test_a_span_cut_again_fills_every_number_with_equal_parts_or_says_why_it_cannot():
+    data = b"x" * (21 * MIB)
+    assert [(n, len(body)) for n, body, _ in cut_even(io.BytesIO(data).read, range(5, 9), len(data))] == [
+        (5, 21 * MIB // 4),
+        (6, 21 * MIB // 4),
+        (7, 21 * MIB // 4),
+        (8, 21 * MIB - 3 * (21 * MIB // 4)),
+    ]
+    with pytest.raises(ValueError, match="cannot fill 4 parts of at least 5 MiB"):
+        next(cut_even(io.BytesIO(data).read, range(5, 9), 19 * MIB))
 
 
 def test_the_parts_are_the_output_in_order():
@@ -102,8 +122,17 @@ def test_complete_takes_the_parts_each_span_names_and_a_counts_object_of_one_par
 
 def test_a_part_missing_or_of_another_size_than_its_span_wrote_stops_complete():
     listed = {1: {"Size": 10}, 2: {"Size": 4}, 3: {"Size": 7}}
-    check_parts([(1, 10), (3, 7)], listed, 2)  # 2: left by an earlier try, not named
+    check_parts([(1, 10), (2, 4)], listed, 2)  # 3: left by an earlier try, not named
     with pytest.raises(DestinationError, match="lacks 1 of the 2 parts"):
         check_parts([(1, 10), (4, 7)], listed, 2)
     with pytest.raises(DestinationError, match="first: \\[3\\]"):
         check_parts([(1, 10), (3, 8)], listed, 2)
+
+
+def test_parts_with_a_gap_in_their_numbers_stop_complete_as_s3_would_with_part_checksums():
+    """S3 answers InvalidPartOrder to a CompleteMultipartUpload of checksummed parts whose numbers
+    are not 1 to N; moto completes it, so Complete checks it first."""
+    listed = {1: {"Size": 10}, 2: {"Size": 4}, 3: {"Size": 7}}
+    check_parts([(1, 10), (2, 4), (3, 7)], listed, 2)
+    with pytest.raises(DestinationError, match="not numbered 1 to 2 without a gap \\(first: 3\\)"):
+        check_parts([(1, 10), (3, 7)], listed, 2)

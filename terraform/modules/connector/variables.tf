@@ -631,7 +631,7 @@ variable "max_parallel_parts" {
 }
 
 variable "distributed_part_size_mib" {
-  description = "Span of the data file each child of the distributed path copies, written as S3 parts of part_size_mib, each uploaded while the next is read (spans and parts grow to fit 10,000 part numbers)."
+  description = "Span of the data file each child of the distributed path copies: plain, as S3 parts of part_size_mib, each uploaded while the next is read; .gz, as one part (spans and parts grow to fit 10,000 part numbers)."
   type        = number
   default     = 128
   nullable    = false
