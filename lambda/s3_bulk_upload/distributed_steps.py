@@ -106,9 +106,7 @@ class Steps:
                 # Read once, here: Complete catalogs with it even when the URLs have expired by then.
                 "metadata": None if metadata is None else [asdict(column) for column in metadata],
                 "parts": len(spans),
-                "span_bytes": layout.span_bytes,
-                "part_bytes": layout.part_bytes,
-                "numbers_per_span": layout.numbers_per_span,
+                **layout._asdict(),  # read back by part_layout.plan_layout
                 "started": time.time(),
             },
         )

@@ -38,7 +38,7 @@ from .connector import Connector
 from .errors import BadRequest, DestinationError
 from .handoff import Plan
 from .part_counts import LOOKBEHIND, OUTSIDE, PartCounter
-from .part_layout import MAX_PART_BYTES, MIN_PART_BYTES, Layout, cut_even, cut_parts, padded
+from .part_layout import MIN_PART_BYTES, cut_even, cut_parts, padded, plan_layout
 from .sink import error_code
 from .source import SourceFile
 from .source_answers import FileIdentity
@@ -64,13 +64,6 @@ def part_span(event: dict[str, Any], size: int, most_spans: int) -> tuple[int, i
     if not (1 <= number <= most_spans and 0 <= start <= end < size):
         raise BadRequest("distributed part event has a span outside the file")
     return number, start, end
-
-
-def plan_layout(state: dict[str, Any]) -> Layout:
-    """The layout the plan step chose; a plan written before spans had several parts: one part each."""
-    if "numbers_per_span" not in state:
-        return Layout(0, MAX_PART_BYTES, 1)
-    return Layout(int(state["span_bytes"]), int(state["part_bytes"]), int(state["numbers_per_span"]))
 
 
 def _upload_part(connector: Connector, key: str, *, upload_id: str, number: int, body: bytes) -> None:

@@ -77,6 +77,14 @@ def layout(size: int, preferred_span: int, preferred_part: int, *, gzip: bool) -
     return Layout(span, part, per_span)
 
 
+def plan_layout(state: dict[str, Any]) -> Layout:
+    """The layout the plan step stored beside its other state (``Layout._asdict()``); a plan written
+    before spans had several parts: one part each."""
+    if "numbers_per_span" not in state:
+        return Layout(0, MAX_PART_BYTES, 1)
+    return Layout(*(int(state[name]) for name in Layout._fields))
+
+
 def cut_parts(read: Callable[[int], bytes], numbers: range, part_bytes: int) -> Iterator[tuple[int, bytes, bool]]:
     """A span's output (``read``, filled reads) cut into S3 parts under ``numbers``, in order, each
     with whether it is the span's last: ``part_bytes`` each, a part given only once the next one is

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
 from s3_bulk_upload.distributed_steps import status_of
 from s3_bulk_upload.errors import BadRequest
-from s3_bulk_upload.part_copy import part_span, plan_layout, safe_cause
-from s3_bulk_upload.part_layout import cut_parts
+from s3_bulk_upload.part_copy import part_span, safe_cause
 
 
 def test_a_part_span_inside_the_file_is_taken():
@@ -51,14 +48,3 @@ def test_a_cause_is_logged_short_and_without_a_query_string():
 )
 def test_a_failure_is_counted_under_the_status_a_synchronous_delivery_would_answer(name, status):
     assert status_of(name) == status
-
-
-def test_a_plan_names_its_layout_and_one_written_before_spans_had_parts_gets_one_part_per_span():
-    layout = plan_layout({"span_bytes": 128, "part_bytes": 8, "numbers_per_span": 16})
-    assert (layout.span_bytes, layout.part_bytes, list(layout.numbers(2))[:2]) == (128, 8, [17, 18])
-    old = plan_layout({"parts": 3})
-    assert list(old.numbers(2)) == [2] and old.uploads_at_once(8, 8 * 1024 * 1024) == 1
-    data = b"x" * (12 * 1024 * 1024)
-    assert [(n, len(body)) for n, body, _ in cut_parts(io.BytesIO(data).read, old.numbers(2), old.part_bytes)] == [
-        (2, len(data))
-    ]

@@ -20,6 +20,7 @@ from s3_bulk_upload.part_layout import (
     layout,
     padded,
     padding_member,
+    plan_layout,
     span_parts,
 )
 
@@ -136,3 +137,16 @@ def test_parts_with_a_gap_in_their_numbers_stop_complete_as_s3_would_with_part_c
     check_parts([(1, 10), (2, 4), (3, 7)], listed, 2)
     with pytest.raises(DestinationError, match="not numbered 1 to 2 without a gap \\(first: 3\\)"):
         check_parts([(1, 10), (3, 7)], listed, 2)
+
+
+def test_a_plan_names_its_layout_and_one_written_before_spans_had_parts_gets_one_part_per_span():
+    read = plan_layout({"span_bytes": 128, "part_bytes": 8, "numbers_per_span": 16})
+    assert (read.span_bytes, read.part_bytes, list(read.numbers(2))[:2]) == (128, 8, [17, 18])
+    stored = layout(10 * 1024**3, 128 * MIB, 8 * MIB, gzip=False)
+    assert plan_layout({"upload_id": "u", "parts": 80, **stored._asdict()}) == stored  # as the plan step writes it
+    old = plan_layout({"parts": 3})
+    assert list(old.numbers(2)) == [2] and old.uploads_at_once(8, 8 * 1024 * 1024) == 1
+    data = b"x" * (12 * 1024 * 1024)
+    assert [(n, len(body)) for n, body, _ in cut_parts(io.BytesIO(data).read, old.numbers(2), old.part_bytes)] == [
+        (2, len(data))
+    ]
