@@ -295,7 +295,7 @@ def render(results: dict[str, Any]) -> str:
         f"{model_span_seconds(SPAN_MIB * MIB, PART_MIB * MIB, results['start_overhead_per_part_seconds']):.2f} s "
         f"per {SPAN_MIB} MiB span with the overhead measured above that is neither (the same span read whole and "
         "then sent as one part, as before 2026-12-01: "
-        f"{model_span_seconds(2 * SPAN_MIB * MIB, 0, results['start_overhead_per_part_seconds']):.2f} s). "
+        f"{model_span_seconds(SPAN_MIB * MIB, SPAN_MIB * MIB, results['start_overhead_per_part_seconds']):.2f} s). "
         "Spans and parts grow together past 10,000 part numbers, that is past 78 GiB (the sizes in the table), "
         "and a span of grown parts sends fewer at once. Cost = state "
         "transitions + Lambda GB-s and requests + S3 requests (each UploadPart, each span's counts object and "
