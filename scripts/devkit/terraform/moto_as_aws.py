@@ -18,6 +18,14 @@ what it reads from AWS, mended here and listed in ``READ_BACK``:
   we get the right error"); moto answers 200 (moto/lakeformation/models.py, ``revoke_permissions``
   and ``PermissionCatalog.remove_permission`` return quietly), so every destroy of a grant failed
   with "empty retryable error received".
+- Lake Formation ``GrantPermissions`` twice at once: AWS keeps both grants (or answers
+  ``ConcurrentModificationException``, which the provider retries); moto can lose the first. Its
+  server answers requests on threads, and ``grant_permissions`` creates an account's permission
+  catalog check-then-set (moto/lakeformation/models.py: ``if catalog_id not in self.grants:
+  self.grants[catalog_id] = PermissionCatalog()``), so when Terraform creates the connector's two
+  grants (``database`` and ``tables``) together, the second can replace the catalog that holds the
+  first. The provider then reads for a minute a grant ListPermissions never returns ("timeout
+  while waiting for state to become 'AVAILABLE'"). Grants and revokes are taken one at a time here.
 - S3 ``CreateBucket``: AWS applies ``CreateBucketConfiguration.Tags`` (the provider tags a bucket
   on creation that way, internal/service/s3/bucket.go, "Tag on create"); moto reads only the
   ``LocationConstraint`` of that body (moto/s3/responses.py, ``_get_location_constraint`` and the
@@ -53,6 +61,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +73,7 @@ READ_BACK = {
     "apigateway RestAPI.to_dict policy": "AWS returns the policy as an escaped JSON string; moto as put",
     "s3 CreateBucket CreateBucketConfiguration.Tags": "AWS tags the bucket on creation; moto ignores them",
     "lakeformation RevokePermissions of no grant": "AWS answers InvalidInputException; moto answers 200",
+    "lakeformation GrantPermissions at once": "AWS keeps both grants; moto can lose the first",
 }
 MISSING = {
     "stepfunctions ValidateStateMachineDefinition": "called by the provider's plan; moto answers 500",
@@ -118,7 +128,14 @@ def mend() -> None:
     from moto.lakeformation.exceptions import InvalidInput
     from moto.lakeformation.models import LakeFormationBackend, Permission
 
-    revoke = LakeFormationBackend.revoke_permissions
+    grant, revoke = LakeFormationBackend.grant_permissions, LakeFormationBackend.revoke_permissions
+    one_at_a_time = threading.Lock()
+
+    def grant_permissions(self: LakeFormationBackend, *args: Any, **kwargs: Any) -> None:
+        with one_at_a_time:
+            grant(self, *args, **kwargs)
+
+    LakeFormationBackend.grant_permissions = grant_permissions  # type: ignore[method-assign]
 
     def revoke_permissions(  # noqa: PLR0917 (moto's)
         self: LakeFormationBackend,
@@ -129,12 +146,15 @@ def mend() -> None:
         permissions_with_grant_options_to_revoke: list[str],
     ) -> None:
         asked = Permission(principal=principal, resource=resource, permissions=[], permissions_with_grant_options=[])
-        held = self.grants[catalog_id].permissions if catalog_id in self.grants else set()
-        if not any(asked.equal_principal_and_resouce(grant) for grant in held):
-            raise InvalidInput(
-                "No permissions revoked. Grantee has no permissions and no grantable permissions on resource"
+        with one_at_a_time:
+            held = self.grants[catalog_id].permissions if catalog_id in self.grants else set()
+            if not any(asked.equal_principal_and_resouce(held_grant) for held_grant in held):
+                raise InvalidInput(
+                    "No permissions revoked. Grantee has no permissions and no grantable permissions on resource"
+                )
+            revoke(
+                self, catalog_id, principal, resource, permissions_to_revoke, permissions_with_grant_options_to_revoke
             )
-        revoke(self, catalog_id, principal, resource, permissions_to_revoke, permissions_with_grant_options_to_revoke)
 
     LakeFormationBackend.revoke_permissions = revoke_permissions  # type: ignore[method-assign]
 
