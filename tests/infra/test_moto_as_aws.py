@@ -24,7 +24,7 @@ build = PermissionCatalog.__init__
 def slow_build(self):
     build(self)
     built.append(self)
-    time.sleep(0.1 * len(built))
+    time.sleep(0.5 * len(built))  # the first outlasts the second grant's start, the second the first
 PermissionCatalog.__init__ = slow_build
 backend = lakeformation_backends["123456789012"]["us-east-1"]
 role = {"DataLakePrincipalIdentifier": "arn:aws:iam::123456789012:role/connector"}
@@ -38,7 +38,7 @@ threads = [
 ]
 for thread in threads:
     thread.start()
-    time.sleep(0.03)
+    time.sleep(0.05)
 for thread in threads:
     thread.join()
 print(len(backend.list_permissions("123456789012", principal=role)))
