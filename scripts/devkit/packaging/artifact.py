@@ -124,6 +124,7 @@ def runtime_sdk(version: str, runtime: Runtime) -> Path:
         subprocess.run(
             [
                 sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+                "--no-warn-conflicts",  # the folder is the runtime's, not this venv's: its boto3 differs
                 "--only-binary=:all:", "--python-version", runtime.version, "--implementation", "cp",
                 "--target", str(staging), "--upgrade", f"boto3=={version}", f"botocore=={version}",
                 f"awslambdaric=={AWSLAMBDARIC}",
@@ -330,7 +331,13 @@ def main() -> None:
                 f"first invocation median {statistics.median(first[name]):.0f} ms)"
             )
         for name in YARDSTICKS:
-            print(f"  ratio       {medians['connector'] / medians[name]:.2f}x the {name} handler")
+            # Each round's two cold starts ran one after the other: their ratio leaves out how the
+            # machine's speed drifts between rounds, which on a shared host moves every median.
+            paired = [c / y for c, y in zip(durations["connector"], durations[name], strict=True)]
+            print(
+                f"  ratio       {medians['connector'] / medians[name]:.2f}x the {name} handler "
+                f"(round by round: median {statistics.median(paired):.2f}x, {min(paired):.2f}–{max(paired):.2f}x)"
+            )
         print(f"  libraries   {medians['libraries'] / medians['boto3 only']:.2f}x the boto3 only handler")
         return
     runtime = lambda_runtime()
