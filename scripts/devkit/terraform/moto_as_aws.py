@@ -25,7 +25,7 @@ what it reads from AWS, mended here and listed in ``READ_BACK``:
   self.grants[catalog_id] = PermissionCatalog()``), so when Terraform creates the connector's two
   grants (``database`` and ``tables``) together, the second can replace the catalog that holds the
   first. The provider then reads for a minute a grant ListPermissions never returns ("timeout
-  while waiting for state to become 'AVAILABLE'"). Grants and revokes are taken one at a time here.
+  while waiting for state to become 'AVAILABLE'"). Grants, revokes and listings are taken one at a time here.
 - S3 ``CreateBucket``: AWS applies ``CreateBucketConfiguration.Tags`` (the provider tags a bucket
   on creation that way, internal/service/s3/bucket.go, "Tag on create"); moto reads only the
   ``LocationConstraint`` of that body (moto/s3/responses.py, ``_get_location_constraint`` and the
@@ -129,13 +129,19 @@ def mend() -> None:
     from moto.lakeformation.models import LakeFormationBackend, Permission
 
     grant, revoke = LakeFormationBackend.grant_permissions, LakeFormationBackend.revoke_permissions
+    listing = LakeFormationBackend.list_permissions
     one_at_a_time = threading.Lock()
 
     def grant_permissions(self: LakeFormationBackend, *args: Any, **kwargs: Any) -> None:
         with one_at_a_time:
             grant(self, *args, **kwargs)
 
+    def list_permissions(self: LakeFormationBackend, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        with one_at_a_time:  # it copies the catalog's set, which a grant may be adding to
+            return listing(self, *args, **kwargs)
+
     LakeFormationBackend.grant_permissions = grant_permissions  # type: ignore[method-assign]
+    LakeFormationBackend.list_permissions = list_permissions  # type: ignore[method-assign]
 
     def revoke_permissions(  # noqa: PLR0917 (moto's)
         self: LakeFormationBackend,
