@@ -62,6 +62,7 @@ import json
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -128,20 +129,16 @@ def mend() -> None:
     from moto.lakeformation.exceptions import InvalidInput
     from moto.lakeformation.models import LakeFormationBackend, Permission
 
-    grant, revoke = LakeFormationBackend.grant_permissions, LakeFormationBackend.revoke_permissions
-    listing = LakeFormationBackend.list_permissions
-    one_at_a_time = threading.Lock()
+    lock = threading.Lock()
 
-    def grant_permissions(self: LakeFormationBackend, *args: Any, **kwargs: Any) -> None:
-        with one_at_a_time:
-            grant(self, *args, **kwargs)
+    def one_at_a_time(method: Callable[..., Any]) -> Callable[..., Any]:
+        def locked(self: LakeFormationBackend, *args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(self, *args, **kwargs)
 
-    def list_permissions(self: LakeFormationBackend, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
-        with one_at_a_time:  # it copies the catalog's set, which a grant may be adding to
-            return listing(self, *args, **kwargs)
+        return locked
 
-    LakeFormationBackend.grant_permissions = grant_permissions  # type: ignore[method-assign]
-    LakeFormationBackend.list_permissions = list_permissions  # type: ignore[method-assign]
+    revoke = LakeFormationBackend.revoke_permissions
 
     def revoke_permissions(  # noqa: PLR0917 (moto's)
         self: LakeFormationBackend,
@@ -152,17 +149,18 @@ def mend() -> None:
         permissions_with_grant_options_to_revoke: list[str],
     ) -> None:
         asked = Permission(principal=principal, resource=resource, permissions=[], permissions_with_grant_options=[])
-        with one_at_a_time:
-            held = self.grants[catalog_id].permissions if catalog_id in self.grants else set()
-            if not any(asked.equal_principal_and_resouce(held_grant) for held_grant in held):
-                raise InvalidInput(
-                    "No permissions revoked. Grantee has no permissions and no grantable permissions on resource"
-                )
-            revoke(
-                self, catalog_id, principal, resource, permissions_to_revoke, permissions_with_grant_options_to_revoke
+        held = self.grants[catalog_id].permissions if catalog_id in self.grants else set()
+        if not any(asked.equal_principal_and_resouce(grant) for grant in held):
+            raise InvalidInput(
+                "No permissions revoked. Grantee has no permissions and no grantable permissions on resource"
             )
+        revoke(self, catalog_id, principal, resource, permissions_to_revoke, permissions_with_grant_options_to_revoke)
 
-    LakeFormationBackend.revoke_permissions = revoke_permissions  # type: ignore[method-assign]
+    # A grant may create the catalog a racing grant is creating too; a listing copies the set a grant
+    # may be adding to: each of the three runs alone.
+    LakeFormationBackend.grant_permissions = one_at_a_time(LakeFormationBackend.grant_permissions)  # type: ignore[method-assign]
+    LakeFormationBackend.list_permissions = one_at_a_time(LakeFormationBackend.list_permissions)  # type: ignore[method-assign]
+    LakeFormationBackend.revoke_permissions = one_at_a_time(revoke_permissions)  # type: ignore[method-assign]
 
     from moto.core.responses import ActionResult
     from moto.stepfunctions.responses import StepFunctionResponse
